@@ -1,0 +1,229 @@
+//! Turns a [`FileSpec`] into compiled rules, the tool index and the label classifier.
+//! Every semantic check happens here and names the rule's line.
+
+use std::collections::HashMap;
+
+use globset::Glob;
+
+use super::args::ArgCond;
+use super::decision::{Action, Decision};
+use super::error::{PolicyError, RuleRef};
+use super::index::{ToolIndex, ToolIndexBuilder};
+use super::label::LabelRule;
+use super::matcher::{Conditions, Globs, glob};
+use super::spec::{ArgSpec, FileSpec, LabelSpec, Located, RuleKind, RuleSpec};
+use crate::classify::{Risk, RuleClassifier};
+
+/// One compiled allow / deny / approve rule.
+#[derive(Debug, Clone)]
+pub(crate) struct Rule {
+    pub(crate) name: String,
+    pub(crate) action: Action,
+    pub(crate) has_tools: bool,
+    pub(crate) conds: Conditions,
+    /// The decision this rule makes, built once.
+    pub(crate) decision: Decision,
+}
+
+/// The compiled parts of a policy.
+pub(crate) struct Compiled {
+    pub(crate) default: Action,
+    /// In file order.
+    pub(crate) rules: Vec<Rule>,
+    pub(crate) index: ToolIndex,
+    pub(crate) classifier: RuleClassifier,
+}
+
+/// Compiles `file`, read from `origin`.
+pub(crate) fn compile(file: FileSpec, origin: &str) -> Result<Compiled, PolicyError> {
+    let FileSpec {
+        default,
+        mut rules,
+        labels,
+    } = file;
+    // File order across kinds: "the first matching deny rule" is the first in the file.
+    rules.sort_by_key(|r| r.offset);
+    check_unique_names(origin, &rules, &labels)?;
+
+    let mut compiled = Vec::with_capacity(rules.len());
+    let mut index = ToolIndexBuilder::default();
+    for (i, located) in rules.into_iter().enumerate() {
+        let rule_ref = rule_ref(&located);
+        let line = located.line;
+        let fail = |message: String| PolicyError::Rule {
+            origin: origin.to_owned(),
+            line,
+            rule: rule_ref.clone(),
+            message,
+        };
+        let action = match located.kind {
+            RuleKind::Deny => Action::Deny,
+            RuleKind::Approve => Action::Approve,
+            RuleKind::Allow | RuleKind::Label => Action::Allow,
+        };
+        let (rule, tools) =
+            compile_rule(rule_ref.name.clone(), action, located.spec).map_err(fail)?;
+        index.add(i, tools);
+        compiled.push(rule);
+    }
+    let index = index.build().map_err(|e| file_error(origin, e))?;
+
+    let mut label_rules = Vec::with_capacity(labels.len());
+    let mut label_index = ToolIndexBuilder::default();
+    for (i, located) in labels.into_iter().enumerate() {
+        let rule_ref = rule_ref(&located);
+        let line = located.line;
+        let (rule, tools) =
+            compile_label(rule_ref.name.clone(), located.spec).map_err(|message| {
+                PolicyError::Rule {
+                    origin: origin.to_owned(),
+                    line,
+                    rule: rule_ref.clone(),
+                    message,
+                }
+            })?;
+        label_index.add(i, tools);
+        label_rules.push(rule);
+    }
+    let label_index = label_index.build().map_err(|e| file_error(origin, e))?;
+
+    Ok(Compiled {
+        default: default.unwrap_or(Action::Deny),
+        rules: compiled,
+        index,
+        classifier: RuleClassifier::new(label_rules, label_index),
+    })
+}
+
+fn rule_ref<S>(located: &Located<S>) -> RuleRef
+where
+    S: Named,
+{
+    let id = located.id();
+    let name = located
+        .spec
+        .name()
+        .map_or_else(|| id.clone(), str::to_owned);
+    RuleRef { name, id }
+}
+
+/// Rule specs that may carry a `name`.
+trait Named {
+    fn name(&self) -> Option<&str>;
+}
+
+impl Named for RuleSpec {
+    fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+}
+
+impl Named for LabelSpec {
+    fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+}
+
+/// Rule names appear in decisions and audit records, so each must name one rule.
+fn check_unique_names(
+    origin: &str,
+    rules: &[Located<RuleSpec>],
+    labels: &[Located<LabelSpec>],
+) -> Result<(), PolicyError> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let all = rules
+        .iter()
+        .map(|r| (rule_ref(r), r.line))
+        .chain(labels.iter().map(|r| (rule_ref(r), r.line)));
+    for (rule, line) in all {
+        if let Some(first) = seen.get(&rule.name) {
+            return Err(PolicyError::Rule {
+                origin: origin.to_owned(),
+                line,
+                message: format!("duplicate rule name (also used on line {first})"),
+                rule,
+            });
+        }
+        seen.insert(rule.name.clone(), line);
+    }
+    Ok(())
+}
+
+fn file_error(origin: &str, e: globset::Error) -> PolicyError {
+    PolicyError::Invalid {
+        origin: origin.to_owned(),
+        line: 1,
+        message: format!("cannot compile the tool globs: {e}"),
+    }
+}
+
+type WithTools<T> = (T, Option<Vec<Glob>>);
+
+fn compile_rule(name: String, action: Action, spec: RuleSpec) -> Result<WithTools<Rule>, String> {
+    if spec.reviewers.is_some() && action != Action::Approve {
+        return Err("`reviewers` is only allowed in approve rules".to_owned());
+    }
+    let tools = tool_globs(spec.tools)?;
+    let conds = Conditions {
+        subjects: non_empty("subjects", spec.subjects)?
+            .map(Globs::compile)
+            .transpose()?,
+        issuers: non_empty("issuers", spec.issuers)?.unwrap_or_default(),
+        groups: non_empty("groups", spec.groups)?.unwrap_or_default(),
+        scopes: non_empty("scopes", spec.scopes)?.unwrap_or_default(),
+        kinds: non_empty("kinds", spec.kinds)?.unwrap_or_default(),
+        labels: non_empty("labels", spec.labels)?.unwrap_or_default(),
+        min_risk: spec.min_risk,
+        args: args(spec.args)?,
+    };
+    let reviewers = non_empty("reviewers", spec.reviewers)?.unwrap_or_default();
+    let decision = Decision::by_rule(action, &name, spec.reason, reviewers);
+    let rule = Rule {
+        name,
+        action,
+        has_tools: tools.is_some(),
+        conds,
+        decision,
+    };
+    Ok((rule, tools))
+}
+
+fn compile_label(name: String, spec: LabelSpec) -> Result<WithTools<LabelRule>, String> {
+    let tools = tool_globs(spec.tools)?;
+    if spec.labels.is_empty() {
+        return Err("`labels` must list at least one label".to_owned());
+    }
+    let labels = spec.labels;
+    let rule = LabelRule {
+        name,
+        args: args(spec.args)?,
+        labels,
+        risk: spec.risk.unwrap_or(Risk::Low),
+    };
+    Ok((rule, tools))
+}
+
+fn tool_globs(tools: Option<Vec<String>>) -> Result<Option<Vec<Glob>>, String> {
+    non_empty("tools", tools)?
+        .map(|list| list.iter().map(|p| glob(p)).collect())
+        .transpose()
+}
+
+fn args(args: Option<Vec<ArgSpec>>) -> Result<Vec<ArgCond>, String> {
+    non_empty("args", args)?
+        .unwrap_or_default()
+        .into_iter()
+        .map(ArgCond::compile)
+        .collect()
+}
+
+/// An empty list is refused rather than read as "no constraint" (which would widen an
+/// allow rule) or "matches nothing" (which would silently disable a deny rule).
+fn non_empty<T>(field: &str, list: Option<Vec<T>>) -> Result<Option<Vec<T>>, String> {
+    match list {
+        Some(l) if l.is_empty() => Err(format!(
+            "`{field}` is empty; list at least one value, or remove it to not constrain"
+        )),
+        other => Ok(other),
+    }
+}
