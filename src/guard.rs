@@ -1,0 +1,537 @@
+//! [`Guard`]: the one place where tollgate's pipeline is written.
+//!
+//! For every request: (1) transport checks, (2) identity, (3) decode and check the MCP
+//! body, (4) session checks (a later feature), (5) classify each tool call, (6) decide,
+//! (7) act — answer a refusal ourselves, or forward with the caller's credentials
+//! stripped and its [`Identity`] in the request extensions — and (8) plan how the
+//! response must be rewritten. Every step returns a value; every step that guards fails
+//! closed. The layer ([`crate::GuardLayer`]) is only transport glue around
+//! [`Guard::admit`].
+
+mod builder;
+mod plan;
+mod replies;
+mod transport;
+mod upstream;
+
+pub use builder::{
+    DEFAULT_MAX_REQUEST_BYTES, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_SSE_EVENT_BYTES,
+    GuardBuilder,
+};
+pub(crate) use plan::{ResponseLimits, ResponsePlan, RewriteError};
+pub use upstream::UpstreamCredentials;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use arc_swap::ArcSwap;
+use bytes::Bytes;
+use http::request::Parts;
+use http::{HeaderMap, HeaderName, Request, Response, StatusCode, header};
+use http_body::Body;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde_json::{Value, json};
+
+use crate::classify::{Classification, Classifier, ToolCall};
+use crate::error::BoxError;
+use crate::identity::{AuthError, Authenticator, AuthenticatorChain, Identity};
+use crate::layer::ForwardBody;
+use crate::mcp::{
+    self, DecodeError, Message, Payload, ProtocolVersion, ReplyFormat, RequestId, codes,
+    error_response, tool_error_response,
+};
+use crate::policy::{Action, Decision, Policy};
+use transport::{RequestKind, TransportRules};
+
+/// How a denied tool call is reported to the client.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DenialStyle {
+    /// A `CallToolResult` with `isError: true` and the reason as text, so the model sees
+    /// why and can choose another path (the MCP spec's "tool execution error").
+    #[default]
+    ToolError,
+    /// A JSON-RPC error with code [`codes::POLICY_DENIED`] (`-31001`) and
+    /// `data: {reason, rule}`, for deployments where the model must not see the reason.
+    JsonRpcError,
+}
+
+/// The outcome of classifying and deciding one tool call.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Verdict {
+    /// Whether the caller may see the tool at all. A hidden tool is answered
+    /// `-32602 Unknown tool`, whatever the decision.
+    pub visible: bool,
+    /// What the classifiers found.
+    pub classification: Classification,
+    /// What the policy decided.
+    pub decision: Decision,
+}
+
+/// The policy-enforcement pipeline, shared by every clone (an `Arc` inside).
+///
+/// Build one with [`Guard::builder`], wrap services with [`crate::GuardLayer`], or call
+/// its steps directly: [`Guard::authenticate`], [`Guard::decide`].
+#[derive(Clone)]
+pub struct Guard {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    policy: ArcSwap<Policy>,
+    settings: Settings,
+}
+
+/// Everything a guard is configured with, besides its policy.
+pub(crate) struct Settings {
+    pub authenticator: AuthenticatorChain,
+    pub credential_headers: Vec<HeaderName>,
+    pub anonymous: Option<Identity>,
+    pub classifiers: Vec<Arc<dyn Classifier>>,
+    pub upstream: Option<Arc<dyn UpstreamCredentials>>,
+    pub transport: TransportRules,
+    pub max_request_bytes: usize,
+    pub max_response_bytes: usize,
+    pub max_sse_event_bytes: usize,
+    pub denial_style: DenialStyle,
+}
+
+impl std::fmt::Debug for Guard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Guard")
+            .field("rules", &self.inner.policy.load().rule_count())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the guard does with a request: forward it (with a plan for its response), or
+/// answer it itself.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "made once per request and moved once; boxing would only add an allocation"
+)]
+pub(crate) enum Admission<B> {
+    Forward {
+        request: Request<ForwardBody<B>>,
+        plan: ResponsePlan,
+    },
+    Reply(Response<Bytes>),
+}
+
+/// How one message of a request body is handled.
+enum Judgement {
+    Forward,
+    FilterToolsList(RequestId),
+    Refuse(Value),
+}
+
+impl Guard {
+    /// Starts a builder.
+    pub fn builder() -> GuardBuilder {
+        GuardBuilder::default()
+    }
+
+    pub(crate) fn from_parts(policy: Policy, settings: Settings) -> Self {
+        Guard {
+            inner: Arc::new(Inner {
+                policy: ArcSwap::from_pointee(policy),
+                settings,
+            }),
+        }
+    }
+
+    /// The policy in force now.
+    pub fn policy(&self) -> Arc<Policy> {
+        self.inner.policy.load_full()
+    }
+
+    /// Replaces the policy atomically. Requests already being decided finish under the
+    /// policy they started with; every later request sees the new one.
+    pub fn set_policy(&self, policy: Policy) {
+        self.inner.policy.store(Arc::new(policy));
+        tracing::info!(target: "tollgate::policy", "policy replaced");
+    }
+
+    /// Step 2: establishes who is calling. Fails closed: an expired identity, an
+    /// unrecognised credential, or an unavailable authenticator is an error. The
+    /// anonymous identity, when configured, applies only to requests that carry no
+    /// credential header at all.
+    pub async fn authenticate(&self, headers: &HeaderMap) -> Result<Identity, AuthError> {
+        let settings = &self.inner.settings;
+        let identity = match settings.authenticator.authenticate(headers).await {
+            Err(AuthError::NotRecognized) => match &settings.anonymous {
+                Some(anonymous)
+                    if !settings
+                        .credential_headers
+                        .iter()
+                        .any(|h| headers.contains_key(h)) =>
+                {
+                    anonymous.clone()
+                }
+                _ => return Err(AuthError::NotRecognized),
+            },
+            other => other?,
+        };
+        if identity.expires_at.is_some_and(|t| t <= SystemTime::now()) {
+            return Err(AuthError::Invalid("credential expired".into()));
+        }
+        Ok(identity)
+    }
+
+    /// Steps 5 and 6 for one tool call under the policy in force: classify, then decide.
+    /// Fails closed: a classifier error or a panic anywhere in classification or policy
+    /// evaluation is a denial.
+    pub fn decide(&self, identity: &Identity, call: &ToolCall) -> Verdict {
+        self.decide_with(&self.inner.policy.load(), identity, call)
+    }
+
+    fn decide_with(&self, policy: &Policy, identity: &Identity, call: &ToolCall) -> Verdict {
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            let visible = policy.is_visible(identity, &call.name);
+            let classification = self.classify_with(policy, call);
+            (visible, classification)
+        }));
+        let (visible, classification) = match outcome {
+            Ok(parts) => parts,
+            Err(_) => {
+                return Verdict {
+                    visible: false,
+                    classification: Classification::new(),
+                    decision: Decision::deny_internal("internal error while classifying"),
+                };
+            }
+        };
+        let (classification, decision) = match classification {
+            Err(error) => (
+                Classification::new(),
+                Decision::deny_internal(error.to_string()),
+            ),
+            Ok(classification) => {
+                let decision = catch_unwind(AssertUnwindSafe(|| {
+                    policy.evaluate(identity, call, &classification)
+                }))
+                .unwrap_or_else(|_| Decision::deny_internal("internal error while deciding"));
+                (classification, decision)
+            }
+        };
+        tracing::info!(
+            target: "tollgate::decision",
+            subject = %identity.subject,
+            tool = %call.name,
+            action = ?decision.action,
+            rule = decision.rule.as_deref().unwrap_or("-"),
+            risk = %classification.risk,
+            "tool call decided"
+        );
+        Verdict {
+            visible,
+            classification,
+            decision,
+        }
+    }
+
+    fn classify_with(
+        &self,
+        policy: &Policy,
+        call: &ToolCall,
+    ) -> Result<Classification, crate::classify::ClassifyError> {
+        let mut classification = policy.classifier().classify(call)?;
+        for classifier in &self.inner.settings.classifiers {
+            classification.merge(classifier.classify(call)?);
+        }
+        Ok(classification)
+    }
+
+    /// The whole pipeline for one HTTP request.
+    pub(crate) async fn admit<B>(&self, request: Request<B>) -> Admission<B>
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let settings = &self.inner.settings;
+        let (mut parts, body) = request.into_parts();
+
+        // 1. Transport.
+        let kind = match settings.transport.admit(&parts) {
+            Ok(kind) => kind,
+            Err(refusal) => return Admission::Reply(replies::text(refusal.status, refusal.reason)),
+        };
+
+        // 2. Identity.
+        let identity = match self.authenticate(&parts.headers).await {
+            Ok(identity) => identity,
+            Err(error) => {
+                tracing::info!(target: "tollgate::identity", %error, "request refused");
+                return Admission::Reply(if is_grpc(&parts) {
+                    replies::grpc(16, "unauthenticated")
+                } else {
+                    replies::unauthorized(&error)
+                });
+            }
+        };
+
+        if kind == RequestKind::Passthrough {
+            return match self.prepare_forward(&mut parts, &identity).await {
+                Ok(()) => Admission::Forward {
+                    request: Request::from_parts(parts, ForwardBody::streaming(body)),
+                    plan: ResponsePlan::passthrough(self.response_limits()),
+                },
+                Err(reply) => Admission::Reply(reply),
+            };
+        }
+
+        // 3. Decode.
+        let bytes = match read_body(body, &parts.headers, settings.max_request_bytes).await {
+            Ok(bytes) => bytes,
+            Err(error) => return Admission::Reply(replies::undecodable(&error, None)),
+        };
+        let payload = match Payload::parse(&bytes) {
+            Ok(payload) => payload,
+            Err(error) => return Admission::Reply(replies::undecodable(&error, None)),
+        };
+        let version = match mcp::check_request(&parts.headers, &payload) {
+            Ok(version) => version,
+            Err(error) => {
+                return Admission::Reply(replies::undecodable(&error, single_request_id(&payload)));
+            }
+        };
+
+        // 4. Session: bound to its identity by the session registry (a later feature).
+
+        // 5, 6. Classify and decide every message, under one snapshot of the policy.
+        let policy = self.inner.policy.load_full();
+        let mut plan = ResponsePlan::passthrough(self.response_limits());
+        let mut judgements = Vec::with_capacity(payload.messages().len());
+        for message in payload.messages() {
+            let judgement = self.judge(message, &identity, &policy, version);
+            if let Judgement::FilterToolsList(id) = &judgement {
+                plan.filter_tools_list(id.clone(), &identity, &policy);
+            }
+            judgements.push(judgement);
+        }
+
+        // 7. Act.
+        if judgements.iter().any(|j| matches!(j, Judgement::Refuse(_))) {
+            let format = ReplyFormat::for_accept(
+                parts
+                    .headers
+                    .get(header::ACCEPT)
+                    .and_then(|v| v.to_str().ok()),
+            );
+            return Admission::Reply(refusal_reply(&payload, judgements, format));
+        }
+        match self.prepare_forward(&mut parts, &identity).await {
+            Ok(()) => Admission::Forward {
+                request: Request::from_parts(parts, ForwardBody::buffered(bytes)),
+                plan,
+            },
+            Err(reply) => Admission::Reply(reply),
+        }
+    }
+
+    fn judge(
+        &self,
+        message: &Message,
+        identity: &Identity,
+        policy: &Policy,
+        version: ProtocolVersion,
+    ) -> Judgement {
+        let id = match message {
+            Message::Request(request) => Some(&request.id),
+            _ => None,
+        };
+        match message.method() {
+            Some("tools/list") => id.map_or(Judgement::Forward, |id| {
+                Judgement::FilterToolsList(id.clone())
+            }),
+            Some("tools/call") => {
+                let call = match tool_call(message) {
+                    Ok(call) => call,
+                    Err(reason) => {
+                        return Judgement::Refuse(error_response(
+                            id,
+                            codes::INVALID_PARAMS,
+                            &reason,
+                            None,
+                        ));
+                    }
+                };
+                let verdict = self.decide_with(policy, identity, &call);
+                if !verdict.visible {
+                    let text = format!("Unknown tool: {}", call.name);
+                    return Judgement::Refuse(error_response(
+                        id,
+                        codes::INVALID_PARAMS,
+                        &text,
+                        None,
+                    ));
+                }
+                match verdict.decision.action {
+                    Action::Allow => Judgement::Forward,
+                    _ => Judgement::Refuse(self.denial(id, &verdict.decision, version)),
+                }
+            }
+            _ => Judgement::Forward,
+        }
+    }
+
+    fn denial(
+        &self,
+        id: Option<&RequestId>,
+        decision: &Decision,
+        version: ProtocolVersion,
+    ) -> Value {
+        let rule = decision.rule.as_deref();
+        let reason = match (&decision.reason, rule) {
+            (Some(reason), _) => reason.clone(),
+            (None, Some(rule)) => format!("rule `{rule}` forbids this call"),
+            (None, None) => "no rule allows this call".to_owned(),
+        };
+        let text = match decision.action {
+            Action::Approve => format!(
+                "Approval required by rule `{}`: {reason}",
+                rule.unwrap_or("default")
+            ),
+            _ => format!("Blocked by policy: {reason}"),
+        };
+        match (self.inner.settings.denial_style, id) {
+            (DenialStyle::ToolError, Some(id)) => tool_error_response(id, &text, version),
+            _ => error_response(
+                id,
+                codes::POLICY_DENIED,
+                &text,
+                Some(json!({ "reason": reason, "rule": rule, "action": decision.action })),
+            ),
+        }
+    }
+
+    /// Step 7 for a request that goes on: strip the caller's credentials, add the
+    /// gateway's own, and hand the identity to the inner service.
+    async fn prepare_forward(
+        &self,
+        parts: &mut Parts,
+        identity: &Identity,
+    ) -> Result<(), Response<Bytes>> {
+        let settings = &self.inner.settings;
+        for name in &settings.credential_headers {
+            parts.headers.remove(name);
+        }
+        if let Some(upstream) = &settings.upstream
+            && let Err(error) = upstream.apply(identity, &mut parts.headers).await
+        {
+            tracing::warn!(target: "tollgate::upstream", %error, "upstream credentials failed");
+            return Err(replies::text(
+                StatusCode::BAD_GATEWAY,
+                "Bad Gateway: upstream credentials are unavailable",
+            ));
+        }
+        parts.extensions.insert(identity.clone());
+        Ok(())
+    }
+
+    fn response_limits(&self) -> ResponseLimits {
+        ResponseLimits {
+            max_json_bytes: self.inner.settings.max_response_bytes,
+            max_sse_event_bytes: self.inner.settings.max_sse_event_bytes,
+        }
+    }
+}
+
+/// The call a `tools/call` message makes; an error text when it names no tool.
+fn tool_call(message: &Message) -> Result<ToolCall, String> {
+    let params = message
+        .params()
+        .ok_or_else(|| "Invalid params: tools/call needs params".to_owned())?;
+    let name = params
+        .get("name")
+        .and_then(Value::as_str)
+        .ok_or_else(|| "Invalid params: tools/call needs a string `name`".to_owned())?;
+    let arguments = match params.get("arguments") {
+        None | Some(Value::Null) => Value::Null,
+        Some(arguments @ Value::Object(_)) => arguments.clone(),
+        Some(_) => return Err("Invalid params: `arguments` must be an object".to_owned()),
+    };
+    Ok(ToolCall::new(name, arguments))
+}
+
+/// The reply to a body with at least one refused message. A single request gets its
+/// refusal; in a batch every request gets an answer (its refusal, or "not executed"),
+/// since a batch is forwarded whole or not at all. A refused notification cannot be
+/// answered in JSON-RPC, so it gets HTTP 403.
+fn refusal_reply(
+    payload: &Payload,
+    judgements: Vec<Judgement>,
+    format: ReplyFormat,
+) -> Response<Bytes> {
+    let mut answers = Vec::new();
+    for (message, judgement) in payload.messages().iter().zip(judgements) {
+        let Message::Request(request) = message else {
+            if let Judgement::Refuse(value) = judgement
+                && !payload.is_batch()
+            {
+                return replies::jsonrpc(StatusCode::FORBIDDEN, ReplyFormat::Json, &value);
+            }
+            continue;
+        };
+        answers.push(match judgement {
+            Judgement::Refuse(value) => value,
+            _ => error_response(
+                Some(&request.id),
+                codes::BATCH_REFUSED,
+                "Not executed: another request in this batch was refused",
+                None,
+            ),
+        });
+    }
+    let value = match (payload.is_batch(), answers.pop()) {
+        (false, Some(single)) => single,
+        (true, Some(last)) => {
+            answers.push(last);
+            Value::Array(answers)
+        }
+        (_, None) => error_response(None, codes::POLICY_DENIED, "Blocked by policy", None),
+    };
+    replies::jsonrpc(StatusCode::OK, format, &value)
+}
+
+fn single_request_id(payload: &Payload) -> Option<&RequestId> {
+    match payload {
+        Payload::Single(Message::Request(request)) => Some(&request.id),
+        _ => None,
+    }
+}
+
+fn is_grpc(parts: &Parts) -> bool {
+    parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/grpc")
+        })
+}
+
+/// Reads a request body, refusing it (before reading, when `Content-Length` says so)
+/// once it exceeds `limit`.
+async fn read_body<B>(body: B, headers: &HeaderMap, limit: usize) -> Result<Bytes, DecodeError>
+where
+    B: Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit as u64) {
+        return Err(DecodeError::TooLarge { limit });
+    }
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) if error.is::<LengthLimitError>() => Err(DecodeError::TooLarge { limit }),
+        Err(error) => Err(DecodeError::Body(error.to_string())),
+    }
+}

@@ -1,0 +1,224 @@
+//! Step 8 of the pipeline, decided at request time: how the response to a forwarded
+//! request must be rewritten. Today that is filtering `tools/list` results down to the
+//! tools the caller may see; the layer's body applies the plan to a JSON body as a whole
+//! and to an SSE stream event by event.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use serde_json::Value;
+
+use crate::identity::Identity;
+use crate::mcp::RequestId;
+use crate::mcp::sse::SseEvent;
+use crate::policy::Policy;
+
+/// Size caps that bound the memory a rewritten response may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ResponseLimits {
+    /// The largest JSON response body buffered for rewriting.
+    pub max_json_bytes: usize,
+    /// The largest single SSE event.
+    pub max_sse_event_bytes: usize,
+}
+
+/// What to do with the response of one forwarded request.
+#[derive(Debug, Clone)]
+pub(crate) struct ResponsePlan {
+    tools_list: Option<ToolsListFilter>,
+    limits: ResponseLimits,
+}
+
+#[derive(Debug, Clone)]
+struct ToolsListFilter {
+    ids: Vec<RequestId>,
+    identity: Identity,
+    policy: Arc<Policy>,
+}
+
+/// A response that must be rewritten but cannot be.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum RewriteError {
+    #[error("response body is not JSON and cannot be filtered: {0}")]
+    NotJson(serde_json::Error),
+}
+
+impl ResponsePlan {
+    /// A plan that leaves the response untouched.
+    pub(crate) fn passthrough(limits: ResponseLimits) -> Self {
+        ResponsePlan {
+            tools_list: None,
+            limits,
+        }
+    }
+
+    /// Filters the `tools/list` result answering request `id` to what `identity` may see
+    /// under `policy`.
+    pub(crate) fn filter_tools_list(
+        &mut self,
+        id: RequestId,
+        identity: &Identity,
+        policy: &Arc<Policy>,
+    ) {
+        match &mut self.tools_list {
+            Some(filter) => filter.ids.push(id),
+            None => {
+                self.tools_list = Some(ToolsListFilter {
+                    ids: vec![id],
+                    identity: identity.clone(),
+                    policy: Arc::clone(policy),
+                })
+            }
+        }
+    }
+
+    /// Whether the response can be forwarded without looking at it.
+    pub(crate) fn is_passthrough(&self) -> bool {
+        self.tools_list.is_none()
+    }
+
+    /// The caps for this response.
+    pub(crate) fn limits(&self) -> ResponseLimits {
+        self.limits
+    }
+
+    /// Rewrites one JSON-RPC message (or a batch of them) in place; returns whether
+    /// anything changed.
+    pub(crate) fn rewrite_value(&self, value: &mut Value) -> bool {
+        match value {
+            Value::Array(items) => {
+                // Every element is rewritten: no short-circuit.
+                let mut changed = false;
+                for item in items {
+                    changed |= self.rewrite_message(item);
+                }
+                changed
+            }
+            message => self.rewrite_message(message),
+        }
+    }
+
+    fn rewrite_message(&self, message: &mut Value) -> bool {
+        let Some(filter) = &self.tools_list else {
+            return false;
+        };
+        let Some(object) = message.as_object_mut() else {
+            return false;
+        };
+        let answers_list = object
+            .get("id")
+            .is_some_and(|id| filter.ids.iter().any(|want| want.matches(id)));
+        if !answers_list {
+            return false;
+        }
+        let Some(result) = object.get_mut("result").and_then(Value::as_object_mut) else {
+            return false;
+        };
+        let mut changed = false;
+        if let Some(Value::Array(tools)) = result.get_mut("tools") {
+            let before = tools.len();
+            tools.retain(|tool| {
+                tool.get("name")
+                    .and_then(Value::as_str)
+                    .is_some_and(|name| filter.policy.is_visible(&filter.identity, name))
+            });
+            changed = tools.len() != before;
+        }
+        // A list filtered for one caller must not be cached for others (2026-07-28).
+        if let Some(scope) = result.get_mut("cacheScope")
+            && scope.as_str() != Some("private")
+        {
+            *scope = Value::from("private");
+            changed = true;
+        }
+        changed
+    }
+
+    /// Rewrites a whole JSON body; `Ok(None)` when nothing changed (the original bytes
+    /// go out unchanged).
+    pub(crate) fn rewrite_json(&self, body: &[u8]) -> Result<Option<Bytes>, RewriteError> {
+        let mut value: Value = serde_json::from_slice(body).map_err(RewriteError::NotJson)?;
+        if !self.rewrite_value(&mut value) {
+            return Ok(None);
+        }
+        // Serializing a `Value` cannot fail.
+        Ok(Some(Bytes::from(
+            serde_json::to_vec(&value).unwrap_or_default(),
+        )))
+    }
+
+    /// Rewrites one SSE event; events that carry no JSON pass through byte for byte.
+    pub(crate) fn rewrite_event(&self, event: &SseEvent) -> Bytes {
+        let Some(data) = event.data.as_deref().filter(|d| !d.is_empty()) else {
+            return event.raw().clone();
+        };
+        let Ok(mut value) = serde_json::from_str::<Value>(data) else {
+            return event.raw().clone();
+        };
+        if !self.rewrite_value(&mut value) {
+            return event.raw().clone();
+        }
+        // Serializing a `Value` cannot fail.
+        let data = serde_json::to_string(&value).unwrap_or_default();
+        event.with_data(data).encode()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::IdentityKind;
+    use serde_json::json;
+
+    const POLICY: &str = r#"
+version = 1
+[[allow]]
+groups = ["support"]
+tools = ["crm.*", "echo"]
+"#;
+
+    fn plan() -> ResponsePlan {
+        let policy = Arc::new(Policy::from_toml_str(POLICY).unwrap());
+        let alice = Identity::new("alice", IdentityKind::User).with_groups(["support"]);
+        let mut plan = ResponsePlan::passthrough(ResponseLimits {
+            max_json_bytes: 1 << 20,
+            max_sse_event_bytes: 1 << 20,
+        });
+        plan.filter_tools_list(RequestId::Number(2), &alice, &policy);
+        plan
+    }
+
+    #[test]
+    fn filters_only_the_answer_to_the_list_request() {
+        let plan = plan();
+        let mut answer = json!({"jsonrpc":"2.0","id":2,"result":{"tools":[
+            {"name":"crm.find_customer"},{"name":"db.drop_table"},{"name":"echo"},{"noname":true}
+        ],"nextCursor":"c2","cacheScope":"public"}});
+        assert!(plan.rewrite_value(&mut answer));
+        let names: Vec<_> = answer["result"]["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].clone())
+            .collect();
+        assert_eq!(names, vec![json!("crm.find_customer"), json!("echo")]);
+        assert_eq!(answer["result"]["nextCursor"], "c2");
+        assert_eq!(answer["result"]["cacheScope"], "private");
+
+        let mut other =
+            json!({"jsonrpc":"2.0","id":3,"result":{"tools":[{"name":"db.drop_table"}]}});
+        assert!(!plan.rewrite_value(&mut other));
+        assert_eq!(other["result"]["tools"][0]["name"], "db.drop_table");
+    }
+
+    #[test]
+    fn unchanged_json_keeps_its_bytes_and_broken_json_fails_closed() {
+        let plan = plan();
+        assert!(
+            plan.rewrite_json(br#"{"jsonrpc":"2.0","id":2,"result":{"tools":[{"name":"echo"}]}}"#)
+                .unwrap()
+                .is_none()
+        );
+        assert!(plan.rewrite_json(b"not json").is_err());
+    }
+}
