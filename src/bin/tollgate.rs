@@ -1,0 +1,173 @@
+//! The `tollgate` command-line tool: review policies and classifications offline.
+//!
+//! Exit codes: 0 success (an allowed call), 1 a finding that fails the command (a denied
+//! call, or one that needs approval), 2 bad usage or bad input.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use serde_json::{Value, json};
+use tollgate::classify::ToolCall;
+use tollgate::policy::{Action, Policy};
+use tollgate::{Classification, Classifier, Identity};
+
+#[derive(Parser)]
+#[command(
+    name = "tollgate",
+    version,
+    about = "Policy enforcement for MCP traffic: review tools"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Decide one tool call under a policy and show every rule that matched.
+    Check {
+        /// The policy file (TOML, or JSON).
+        #[arg(long)]
+        policy: String,
+        /// The caller, as JSON: {"subject": "alice", "groups": ["support"], "kind": "user", "scopes": [...]}.
+        #[arg(long)]
+        identity: String,
+        /// The call, as JSON: {"name": "db.query", "arguments": {...}}.
+        #[arg(long)]
+        call: String,
+        /// Print the full explanation as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Classify one tool call: risk, labels and findings, as JSON.
+    Classify {
+        /// The tool's name.
+        #[arg(long)]
+        tool: String,
+        /// The call's arguments, as a JSON object.
+        #[arg(long, default_value = "{}")]
+        args: String,
+        /// A policy whose `[[label]]` rules to apply.
+        #[arg(long)]
+        policy: Option<String>,
+    },
+}
+
+/// A command's failure: bad input (exit 2) with a one-line message.
+struct Failure(String);
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Check {
+            policy,
+            identity,
+            call,
+            json,
+        } => check(&policy, &identity, &call, json),
+        Command::Classify { tool, args, policy } => classify(&tool, &args, policy.as_deref()),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(Failure(message)) => {
+            eprintln!("tollgate: error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn load_policy(path: &str) -> Result<Policy, Failure> {
+    Policy::load(path).map_err(|e| Failure(e.to_string()))
+}
+
+fn parse_json(what: &str, text: &str) -> Result<Value, Failure> {
+    serde_json::from_str(text).map_err(|e| Failure(format!("--{what} is not valid JSON: {e}")))
+}
+
+fn parse_identity(text: &str) -> Result<Identity, Failure> {
+    let mut value = parse_json("identity", text)?;
+    if let Value::Object(object) = &mut value {
+        object.entry("kind").or_insert_with(|| json!("user"));
+    }
+    serde_json::from_value(value).map_err(|e| Failure(format!("--identity: {e}")))
+}
+
+fn parse_call(text: &str) -> Result<ToolCall, Failure> {
+    let value = parse_json("call", text)?;
+    let name = value
+        .get("name")
+        .and_then(Value::as_str)
+        .ok_or_else(|| Failure("--call needs a string `name`".into()))?;
+    let arguments = value.get("arguments").cloned().unwrap_or(Value::Null);
+    if !(arguments.is_object() || arguments.is_null()) {
+        return Err(Failure("--call: `arguments` must be an object".into()));
+    }
+    Ok(ToolCall::new(name, arguments))
+}
+
+fn check(policy: &str, identity: &str, call: &str, as_json: bool) -> Result<ExitCode, Failure> {
+    let policy = load_policy(policy)?;
+    let identity = parse_identity(identity)?;
+    let call = parse_call(call)?;
+    let classification = policy
+        .classifier()
+        .classify(&call)
+        .map_err(|e| Failure(e.to_string()))?;
+    let explanation = policy.explain(&identity, &call, &classification);
+    let decision = &explanation.decision;
+    if as_json {
+        let text =
+            serde_json::to_string_pretty(&explanation).map_err(|e| Failure(e.to_string()))?;
+        println!("{text}");
+    } else {
+        let action = serde_json::to_value(decision.action)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        println!(
+            "{action}{}{}",
+            decision
+                .rule
+                .as_ref()
+                .map(|r| format!(" (rule `{r}`)"))
+                .unwrap_or_default(),
+            decision
+                .reason
+                .as_ref()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default(),
+        );
+        if !explanation.visible {
+            println!("  tool `{}` is hidden from this caller", call.name);
+        }
+        for matched in &explanation.matched {
+            println!("  matched {}", matched.rule);
+            for reason in &matched.because {
+                println!("    - {reason}");
+            }
+        }
+    }
+    Ok(if decision.action == Action::Allow {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn classify(tool: &str, args: &str, policy: Option<&str>) -> Result<ExitCode, Failure> {
+    let arguments = parse_json("args", args)?;
+    if !arguments.is_object() {
+        return Err(Failure("--args must be a JSON object".into()));
+    }
+    let call = ToolCall::new(tool, arguments);
+    let classification = match policy {
+        Some(path) => load_policy(path)?
+            .classifier()
+            .classify(&call)
+            .map_err(|e| Failure(e.to_string()))?,
+        None => Classification::new(),
+    };
+    let text = serde_json::to_string_pretty(&classification).map_err(|e| Failure(e.to_string()))?;
+    println!("{text}");
+    Ok(ExitCode::SUCCESS)
+}
