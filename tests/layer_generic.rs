@@ -196,3 +196,112 @@ async fn rewritten_bodies_keep_their_trailers_and_drop_content_length() {
     assert_eq!(list["result"]["tools"], json!([{"name": "echo"}]));
     assert_eq!(trailers["x-checksum"], "abc");
 }
+
+/// Records the `authorization` header the upstream received.
+async fn record_authorization(
+    request: Request<tollgate::layer::ForwardBody<Full<Bytes>>>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let seen = request
+        .headers()
+        .get("authorization")
+        .map(|v| v.to_str().unwrap_or("?").to_owned())
+        .unwrap_or_else(|| "none".to_owned());
+    let subject = request
+        .extensions()
+        .get::<Identity>()
+        .map(|i| i.subject.clone())
+        .unwrap_or_default();
+    Ok(Response::new(Full::new(Bytes::from(format!(
+        "{seen}|{subject}"
+    )))))
+}
+
+struct ServiceToken(Result<&'static str, &'static str>);
+
+impl tollgate::UpstreamCredentials for ServiceToken {
+    fn apply<'a>(
+        &'a self,
+        caller: &'a Identity,
+        headers: &'a mut HeaderMap,
+    ) -> tollgate::identity::BoxFuture<'a, Result<(), String>> {
+        let outcome = self.0.map(|token| {
+            let value = format!("Bearer {token}-for-{}", caller.subject);
+            headers.insert("authorization", value.parse().unwrap());
+        });
+        Box::pin(async move { outcome.map_err(str::to_owned) })
+    }
+}
+
+async fn upstream_sees(credentials: Option<ServiceToken>) -> (StatusCode, String) {
+    let keys = ApiKeyAuthenticator::builder()
+        .key(
+            KEY,
+            Identity::new("alice", IdentityKind::User).with_groups(["support"]),
+        )
+        .build()
+        .unwrap();
+    let mut builder = Guard::builder()
+        .policy(Policy::from_toml_str("version = 1\ndefault = \"allow\"\n").unwrap())
+        .authenticator(keys);
+    if let Some(credentials) = credentials {
+        builder = builder.upstream_credentials(credentials);
+    }
+    let service = GuardLayer::new(builder.build().unwrap()).layer(service_fn(record_authorization));
+    let request = Request::get("http://localhost/mcp")
+        .header("authorization", format!("Bearer {KEY}"))
+        .body(Full::new(Bytes::new()))
+        .unwrap();
+    let Ok(response) = service.oneshot(request).await;
+    let status = response.status();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8(body.to_vec()).unwrap())
+}
+
+#[tokio::test]
+async fn the_callers_token_never_reaches_upstream_but_the_gateways_does() {
+    assert_eq!(
+        upstream_sees(None).await,
+        (StatusCode::OK, "none|alice".to_owned())
+    );
+    assert_eq!(
+        upstream_sees(Some(ServiceToken(Ok("svc")))).await,
+        (StatusCode::OK, "Bearer svc-for-alice|alice".to_owned())
+    );
+    let (status, body) = upstream_sees(Some(ServiceToken(Err("token service down")))).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+    assert!(
+        !body.contains("token service down"),
+        "internal errors stay in the log: {body}"
+    );
+}
+
+#[tokio::test]
+async fn denials_can_be_json_rpc_errors_instead_of_tool_errors() {
+    let keys = ApiKeyAuthenticator::builder()
+        .key(KEY, Identity::new("alice", IdentityKind::User))
+        .build()
+        .unwrap();
+    let policy = "version = 1\n[[allow]]\ntools = [\"*\"]\n[[deny]]\nname = \"no-drops\"\ntools = [\"db.drop_*\"]\nreason = \"no drops\"\n";
+    let guard = Guard::builder()
+        .policy(Policy::from_toml_str(policy).unwrap())
+        .authenticator(keys)
+        .denial_style(tollgate::DenialStyle::JsonRpcError)
+        .build()
+        .unwrap();
+    let service = GuardLayer::new(guard).layer(service_fn(record_authorization));
+    let request = Request::post("http://localhost/mcp")
+        .header("content-type", "application/json")
+        .header("authorization", format!("Bearer {KEY}"))
+        .body(Full::new(Bytes::from_static(
+            br#"{"jsonrpc":"2.0","id":"x1","method":"tools/call","params":{"name":"db.drop_table","arguments":{"table":"t"}}}"#,
+        )))
+        .unwrap();
+    let Ok(response) = service.oneshot(request).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    let reply: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(reply["id"], "x1");
+    assert_eq!(reply["error"]["code"], -31001);
+    assert_eq!(reply["error"]["data"]["rule"], "no-drops");
+    assert_eq!(reply["error"]["data"]["reason"], "no drops");
+}
