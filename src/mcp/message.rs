@@ -465,6 +465,15 @@ mod tests {
     }
 
     #[test]
+    fn numbers_survive_a_round_trip() {
+        // Found by fuzzing: without serde_json's float_roundtrip, large integers that
+        // fall back to f64 lose their last digit when parsed again.
+        let body = br#"{"jsonrpc":"2.0","method":"","params":{"":1840000000000000200001}}"#;
+        let p = Payload::parse(body).unwrap();
+        assert_eq!(Payload::parse(&p.to_bytes()).unwrap(), p);
+    }
+
+    #[test]
     fn reads_declared_version_and_mirrored_name() {
         let m = one(r#"{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"echo","_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}"#).unwrap();
         assert_eq!(m.declared_version(), Some("2026-07-28"));
