@@ -7,8 +7,15 @@
 //! policy then matches on labels and risk. Classifiers compose: the guard runs every
 //! configured classifier and merges the results with [`Classification::merge`].
 
+pub mod http;
+pub mod kubectl;
+mod risk;
 mod rules;
+pub mod shell;
+pub mod sql;
+pub mod unicode;
 
+pub use risk::default_risk;
 pub use rules::RuleClassifier;
 
 use std::collections::BTreeSet;
@@ -134,6 +141,11 @@ pub struct Classification {
     /// Why each label was assigned.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<Finding>,
+    /// What the call touches, as `kind:name` strings, sorted and without duplicates:
+    /// `table:customers`, `column:customers.email`, `host:api.example.com`,
+    /// `namespace:prod`, `resource:pods`. Policies match them (`tables = ["customers"]`).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub objects: BTreeSet<String>,
 }
 
 impl Classification {
@@ -161,11 +173,19 @@ impl Classification {
         self.labels.contains(label)
     }
 
-    /// Folds `other` into `self`: labels and findings are united, the risk is the higher.
+    /// Records that the call touches `object` (a `kind:name` string).
+    pub fn touch(&mut self, kind: &str, name: &str) -> &mut Self {
+        self.objects.insert(format!("{kind}:{name}"));
+        self
+    }
+
+    /// Folds `other` into `self`: labels, findings and objects are united, the risk is
+    /// the higher.
     pub fn merge(&mut self, other: Classification) {
         self.risk = self.risk.max(other.risk);
         self.labels.extend(other.labels);
         self.findings.extend(other.findings);
+        self.objects.extend(other.objects);
     }
 }
 
