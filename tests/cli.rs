@@ -98,7 +98,11 @@ fn denied_and_held_calls_exit_1_and_explain_as_json() {
     let explained: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(explained["decision"]["action"], "approve");
     assert_eq!(explained["decision"]["rule"], "writes-need-a-dba");
-    assert_eq!(explained["labels"], serde_json::json!(["sql.write"]));
+    let labels = explained["labels"].as_array().unwrap();
+    assert!(
+        labels.contains(&serde_json::json!("sql.write")),
+        "{explained}"
+    );
     let matched: Vec<&str> = explained["matched"]
         .as_array()
         .unwrap()
@@ -159,8 +163,18 @@ fn classify_prints_labels_and_findings() {
     assert_eq!(out.status.code(), Some(0));
     let c: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(c["risk"], "high");
-    assert_eq!(c["labels"], serde_json::json!(["sql.write"]));
-    assert_eq!(c["findings"][0]["pointer"], "/sql");
+    let labels = c["labels"].as_array().unwrap();
+    // The policy's label rule, and the SQL inspector auto-detecting the `sql` argument.
+    assert!(labels.contains(&serde_json::json!("sql.write")), "{c}");
+    assert!(labels.contains(&serde_json::json!("sql.update_all")), "{c}");
+    assert!(
+        c["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["pointer"] == "/sql"),
+        "{c}"
+    );
     let out = tollgate(&["classify", "--tool", "db.query", "--args", "[1]"]);
     assert_eq!(out.status.code(), Some(2));
 }
@@ -194,4 +208,31 @@ mod tempfile_shim {
             let _ = std::fs::remove_file(&self.0);
         }
     }
+}
+
+#[test]
+fn classify_without_a_policy_runs_the_inspectors() {
+    let out = tollgate(&[
+        "classify",
+        "--tool",
+        "run_sql",
+        "--args",
+        r#"{"query":"SELECT 1; DROP TABLE users"}"#,
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let c: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let labels = c["labels"].as_array().unwrap();
+    assert!(labels.contains(&serde_json::json!("sql.ddl")), "{c}");
+    assert!(
+        labels.contains(&serde_json::json!("sql.multi_statement")),
+        "{c}"
+    );
+    assert!(
+        c["objects"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("table:users")),
+        "{c}"
+    );
+    assert_eq!(c["findings"][0]["pointer"], "/query");
 }

@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use serde_json::{Value, json};
 use tollgate::classify::ToolCall;
 use tollgate::policy::{Action, Policy};
-use tollgate::{Classification, Classifier, Identity};
+use tollgate::{Classifier, Identity};
 
 #[derive(Parser)]
 #[command(
@@ -39,7 +39,7 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Classify one tool call: risk, labels and findings, as JSON.
+    /// Classify one tool call: risk, labels, findings and touched objects, as JSON.
     Classify {
         /// The tool's name.
         #[arg(long)]
@@ -47,7 +47,8 @@ enum Command {
         /// The call's arguments, as a JSON object.
         #[arg(long, default_value = "{}")]
         args: String,
-        /// A policy whose `[[label]]` rules to apply.
+        /// A policy whose `[[inspect]]` entries, `[classify]` settings and `[[label]]`
+        /// rules to apply (default: the built-in inspectors with auto-detection).
         #[arg(long)]
         policy: Option<String>,
     },
@@ -137,6 +138,13 @@ fn check(policy: &str, identity: &str, call: &str, as_json: bool) -> Result<Exit
                 .map(|r| format!(": {r}"))
                 .unwrap_or_default(),
         );
+        if !explanation.labels.is_empty() {
+            println!(
+                "  labels: {} (risk {})",
+                explanation.labels.join(", "),
+                explanation.risk
+            );
+        }
         if !explanation.visible {
             println!("  tool `{}` is hidden from this caller", call.name);
         }
@@ -160,13 +168,15 @@ fn classify(tool: &str, args: &str, policy: Option<&str>) -> Result<ExitCode, Fa
         return Err(Failure("--args must be a JSON object".into()));
     }
     let call = ToolCall::new(tool, arguments);
-    let classification = match policy {
-        Some(path) => load_policy(path)?
-            .classifier()
-            .classify(&call)
-            .map_err(|e| Failure(e.to_string()))?,
-        None => Classification::new(),
+    // Without a policy the built-in inspectors still run, on auto-detected arguments.
+    let policy = match policy {
+        Some(path) => load_policy(path)?,
+        None => Policy::from_toml_str("version = 1").map_err(|e| Failure(e.to_string()))?,
     };
+    let classification = policy
+        .classifier()
+        .classify(&call)
+        .map_err(|e| Failure(e.to_string()))?;
     let text = serde_json::to_string_pretty(&classification).map_err(|e| Failure(e.to_string()))?;
     println!("{text}");
     Ok(ExitCode::SUCCESS)

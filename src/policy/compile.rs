@@ -6,12 +6,19 @@ use std::collections::HashMap;
 use globset::Glob;
 
 use super::args::ArgCond;
+use super::args::Pointer;
 use super::decision::{Action, Decision};
 use super::error::{PolicyError, RuleRef};
 use super::index::{ToolIndex, ToolIndexBuilder};
+use super::inspect::{InspectKind, Inspection, InspectorSettings, PolicyClassifier};
 use super::label::LabelRule;
 use super::matcher::{Conditions, Globs, glob};
-use super::spec::{ArgSpec, FileSpec, LabelSpec, Located, RuleKind, RuleSpec};
+use super::spec::{
+    ArgSpec, ClassifySpec, FileSpec, InspectKindSpec, InspectSpec, LabelSpec, Located, RuleKind,
+    RuleSpec,
+};
+use crate::classify::http::HttpOptions;
+use crate::classify::sql::{SqlDialect, SqlOptions};
 use crate::classify::{Risk, RuleClassifier};
 
 /// One compiled allow / deny / approve rule.
@@ -31,7 +38,7 @@ pub(crate) struct Compiled {
     /// In file order.
     pub(crate) rules: Vec<Rule>,
     pub(crate) index: ToolIndex,
-    pub(crate) classifier: RuleClassifier,
+    pub(crate) classifier: PolicyClassifier,
 }
 
 /// Compiles `file`, read from `origin`.
@@ -40,6 +47,8 @@ pub(crate) fn compile(file: FileSpec, origin: &str) -> Result<Compiled, PolicyEr
         default,
         mut rules,
         labels,
+        classify,
+        inspect,
     } = file;
     // File order across kinds: "the first matching deny rule" is the first in the file.
     rules.sort_by_key(|r| r.offset);
@@ -59,7 +68,7 @@ pub(crate) fn compile(file: FileSpec, origin: &str) -> Result<Compiled, PolicyEr
         let action = match located.kind {
             RuleKind::Deny => Action::Deny,
             RuleKind::Approve => Action::Approve,
-            RuleKind::Allow | RuleKind::Label => Action::Allow,
+            RuleKind::Allow | RuleKind::Label | RuleKind::Inspect => Action::Allow,
         };
         let (rule, tools) =
             compile_rule(rule_ref.name.clone(), action, located.spec).map_err(fail)?;
@@ -87,12 +96,131 @@ pub(crate) fn compile(file: FileSpec, origin: &str) -> Result<Compiled, PolicyEr
     }
     let label_index = label_index.build().map_err(|e| file_error(origin, e))?;
 
+    let settings = compile_inspectors(origin, classify, inspect)?;
     Ok(Compiled {
         default: default.unwrap_or(Action::Deny),
         rules: compiled,
         index,
-        classifier: RuleClassifier::new(label_rules, label_index),
+        classifier: PolicyClassifier::new(RuleClassifier::new(label_rules, label_index), settings),
     })
+}
+
+/// The `[classify]` settings and the `[[inspect]]` entries.
+fn compile_inspectors(
+    origin: &str,
+    classify: ClassifySpec,
+    inspect: Vec<Located<InspectSpec>>,
+) -> Result<InspectorSettings, PolicyError> {
+    let settings_error = |message: String| PolicyError::Invalid {
+        origin: origin.to_owned(),
+        line: 1,
+        message: format!("[classify]: {message}"),
+    };
+    let dialect = classify
+        .sql_dialect
+        .as_deref()
+        .map(parse_dialect)
+        .transpose()
+        .map_err(settings_error)?
+        .unwrap_or_default();
+    let mut sql = SqlOptions::new(dialect);
+    if let Some(limit) = classify.bulk_row_limit {
+        sql.bulk_row_limit = limit;
+    }
+    if let Some(tables) =
+        non_empty("sensitive_tables", classify.sensitive_tables).map_err(settings_error)?
+    {
+        sql.sensitive_tables = tables.into_iter().map(|t| t.to_lowercase()).collect();
+    }
+    let hosts = non_empty("http_allowed_hosts", classify.http_allowed_hosts)
+        .map_err(settings_error)?
+        .unwrap_or_default();
+    let http = HttpOptions::new(hosts).map_err(settings_error)?;
+    let risk = classify.risk.unwrap_or_default().into_iter().collect();
+
+    let mut inspections = Vec::with_capacity(inspect.len());
+    let mut index = ToolIndexBuilder::default();
+    for (i, located) in inspect.into_iter().enumerate() {
+        let id = located.id();
+        let name = located.spec.name.clone().unwrap_or_else(|| id.clone());
+        let line = located.line;
+        let (inspection, tools) =
+            compile_inspection(located.spec, &sql).map_err(|message| PolicyError::Rule {
+                origin: origin.to_owned(),
+                line,
+                rule: RuleRef { name, id },
+                message,
+            })?;
+        index.add(i, Some(tools));
+        inspections.push(inspection);
+    }
+    Ok(InspectorSettings {
+        inspections,
+        index: index.build().map_err(|e| file_error(origin, e))?,
+        auto_detect: classify.auto_detect.unwrap_or(true),
+        sql,
+        http,
+        risk,
+    })
+}
+
+fn compile_inspection(
+    spec: InspectSpec,
+    sql: &SqlOptions,
+) -> Result<(Inspection, Vec<Glob>), String> {
+    if spec.tools.is_empty() {
+        return Err("`tools` is empty; an inspect entry must name its tools".to_owned());
+    }
+    let tools = spec
+        .tools
+        .iter()
+        .map(|p| glob(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let pointer = Pointer::parse(&spec.pointer)?;
+    let only = |field: &str, present: bool, kind: &str| {
+        if present {
+            Err(format!(
+                "`{field}` is only allowed in `kind = \"{kind}\"` entries"
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    let http_fields = spec.method.is_some() || spec.headers.is_some() || spec.body.is_some();
+    let kind = match spec.kind {
+        InspectKindSpec::Sql => {
+            only("method/headers/body", http_fields, "http")?;
+            let mut options = sql.clone();
+            if let Some(d) = spec.dialect.as_deref() {
+                options.dialect = parse_dialect(d)?;
+            }
+            InspectKind::Sql(options)
+        }
+        InspectKindSpec::Shell | InspectKindSpec::Kubectl => {
+            only("dialect", spec.dialect.is_some(), "sql")?;
+            only("method/headers/body", http_fields, "http")?;
+            if spec.kind == InspectKindSpec::Shell {
+                InspectKind::Shell
+            } else {
+                InspectKind::Kubectl
+            }
+        }
+        InspectKindSpec::Http => {
+            only("dialect", spec.dialect.is_some(), "sql")?;
+            let pointer = |p: Option<String>| p.as_deref().map(Pointer::parse).transpose();
+            InspectKind::Http {
+                method: pointer(spec.method)?,
+                headers: pointer(spec.headers)?,
+                body: pointer(spec.body)?,
+            }
+        }
+    };
+    Ok((Inspection { pointer, kind }, tools))
+}
+
+fn parse_dialect(name: &str) -> Result<SqlDialect, String> {
+    name.parse::<SqlDialect>()
+        .map_err(|e| format!("unknown SQL dialect `{name}`: {e}"))
 }
 
 fn rule_ref<S>(located: &Located<S>) -> RuleRef
@@ -173,6 +301,9 @@ fn compile_rule(name: String, action: Action, spec: RuleSpec) -> Result<WithTool
         scopes: non_empty("scopes", spec.scopes)?.unwrap_or_default(),
         kinds: non_empty("kinds", spec.kinds)?.unwrap_or_default(),
         labels: non_empty("labels", spec.labels)?.unwrap_or_default(),
+        tables: non_empty("tables", spec.tables)?
+            .map(|t| Globs::compile(t.into_iter().map(|t| t.to_lowercase()).collect()))
+            .transpose()?,
         min_risk: spec.min_risk,
         args: args(spec.args)?,
     };

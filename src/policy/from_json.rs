@@ -10,7 +10,7 @@ use serde_json::value::RawValue;
 
 use super::Action;
 use super::error::{PolicyError, RuleRef, line_col};
-use super::spec::{FileSpec, Located, RuleKind};
+use super::spec::{ClassifySpec, FileSpec, Located, RuleKind};
 use super::version::{VersionSeen, check_version};
 
 #[derive(Deserialize)]
@@ -34,6 +34,10 @@ struct Strict<'a> {
     approve: Vec<&'a RawValue>,
     #[serde(borrow, default)]
     label: Vec<&'a RawValue>,
+    #[serde(default)]
+    classify: ClassifySpec,
+    #[serde(borrow, default)]
+    inspect: Vec<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
@@ -64,6 +68,8 @@ pub(crate) fn read(src: &str, origin: &str) -> Result<FileSpec, PolicyError> {
         default: strict.default,
         rules,
         labels: located(src, origin, RuleKind::Label, &strict.label)?,
+        classify: strict.classify,
+        inspect: located(src, origin, RuleKind::Inspect, &strict.inspect)?,
     })
 }
 

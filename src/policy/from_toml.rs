@@ -13,7 +13,7 @@ use toml::Spanned;
 
 use super::Action;
 use super::error::{PolicyError, RuleRef, line_col};
-use super::spec::{FileSpec, LabelSpec, Located, RuleKind, RuleSpec};
+use super::spec::{ClassifySpec, FileSpec, InspectSpec, LabelSpec, Located, RuleKind, RuleSpec};
 use super::version::{VersionSeen, check_version};
 
 /// A rule table as the probe sees it. The span of an array-of-tables element covers only
@@ -31,6 +31,8 @@ struct Probe {
     approve: Vec<ProbeRule>,
     #[serde(default)]
     label: Vec<ProbeRule>,
+    #[serde(default)]
+    inspect: Vec<ProbeRule>,
 }
 
 #[derive(Deserialize)]
@@ -48,6 +50,10 @@ struct Strict {
     approve: Vec<Spanned<RuleSpec>>,
     #[serde(default)]
     label: Vec<Spanned<LabelSpec>>,
+    #[serde(default)]
+    classify: ClassifySpec,
+    #[serde(default)]
+    inspect: Vec<Spanned<InspectSpec>>,
 }
 
 /// Parses `src` (TOML) named `origin`.
@@ -82,6 +88,8 @@ pub(crate) fn read(src: &str, origin: &str) -> Result<FileSpec, PolicyError> {
         default: strict.default,
         rules,
         labels: located(src, RuleKind::Label, strict.label),
+        classify: strict.classify,
+        inspect: located(src, RuleKind::Inspect, strict.inspect),
     })
 }
 
@@ -108,6 +116,7 @@ fn locate(probe: &Probe, offset: usize) -> Option<RuleRef> {
         (RuleKind::Deny, &probe.deny),
         (RuleKind::Approve, &probe.approve),
         (RuleKind::Label, &probe.label),
+        (RuleKind::Inspect, &probe.inspect),
     ];
     lists.into_iter().find_map(|(kind, list)| {
         list.iter().enumerate().find_map(|(index, item)| {

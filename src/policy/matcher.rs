@@ -63,6 +63,8 @@ pub(crate) struct Conditions {
     pub(crate) scopes: Vec<String>,
     pub(crate) kinds: Vec<IdentityKind>,
     pub(crate) labels: Vec<String>,
+    /// Table globs (lowercase) matched against the classification's `table:` objects.
+    pub(crate) tables: Option<Globs>,
     pub(crate) min_risk: Option<Risk>,
     pub(crate) args: Vec<ArgCond>,
 }
@@ -89,6 +91,10 @@ impl Conditions {
     /// Whether the call-time conditions (labels, risk, arguments) hold.
     pub(crate) fn call_matches(&self, call: &ToolCall, cls: &Classification) -> bool {
         (self.labels.is_empty() || self.labels.iter().any(|l| cls.has_label(l)))
+            && self
+                .tables
+                .as_ref()
+                .is_none_or(|t| touched_table(t, cls).is_some())
             && self.min_risk.is_none_or(|min| cls.risk >= min)
             && self.args.iter().all(|a| a.matches(&call.arguments))
     }
@@ -121,9 +127,20 @@ impl Conditions {
         if let Some(l) = self.labels.iter().find(|l| cls.has_label(l)) {
             out.push(format!("label `{l}`"));
         }
+        if let Some((table, pattern)) = self.tables.as_ref().and_then(|t| touched_table(t, cls)) {
+            out.push(format!("table `{table}` matches `{pattern}`"));
+        }
         if let Some(min) = self.min_risk {
             out.push(format!("risk {} >= {min}", cls.risk));
         }
         out.extend(self.args.iter().map(ArgCond::describe));
     }
+}
+
+/// The first table the call touches that one of `globs` matches, with that glob.
+fn touched_table<'a>(globs: &'a Globs, cls: &'a Classification) -> Option<(&'a str, &'a str)> {
+    cls.objects
+        .iter()
+        .filter_map(|o| o.strip_prefix("table:"))
+        .find_map(|table| globs.first_match(table).map(|pattern| (table, pattern)))
 }

@@ -109,6 +109,7 @@ mod explain;
 mod from_json;
 mod from_toml;
 pub(crate) mod index;
+mod inspect;
 pub(crate) mod label;
 mod matcher;
 mod spec;
@@ -123,8 +124,9 @@ use std::path::Path;
 pub use decision::{Action, Decision};
 pub use error::{PolicyError, RuleRef};
 pub use explain::{Explanation, RuleMatch};
+pub use inspect::PolicyClassifier;
 
-use crate::classify::{Classification, RuleClassifier, ToolCall};
+use crate::classify::{Classification, ToolCall};
 use crate::identity::Identity;
 use compile::{Compiled, Rule};
 use index::ToolIndex;
@@ -140,7 +142,7 @@ pub struct Policy {
     /// Allow / deny / approve rules in file order.
     rules: Vec<Rule>,
     index: ToolIndex,
-    classifier: RuleClassifier,
+    classifier: PolicyClassifier,
 }
 
 impl Policy {
@@ -297,8 +299,9 @@ impl Policy {
         visible
     }
 
-    /// The policy's `[[label]]` rules as a classifier.
-    pub fn classifier(&self) -> &RuleClassifier {
+    /// The policy's classifier: its `[[label]]` rules and the inspectors its
+    /// `[[inspect]]` entries and `[classify]` settings configure.
+    pub fn classifier(&self) -> &PolicyClassifier {
         &self.classifier
     }
 
@@ -308,7 +311,7 @@ impl Policy {
     }
 
     /// The number of allow, deny and approve rules (label rules are counted by
-    /// [`RuleClassifier::len`]).
+    /// [`RuleClassifier::len`](crate::classify::RuleClassifier::len)).
     pub fn rule_count(&self) -> usize {
         self.rules.len()
     }
@@ -326,7 +329,7 @@ impl fmt::Debug for Policy {
             .field("origin", &self.origin)
             .field("default", &self.default)
             .field("rules", &self.rules.len())
-            .field("label_rules", &self.classifier.len())
+            .field("label_rules", &self.classifier.label_rules().len())
             .finish()
     }
 }

@@ -21,10 +21,58 @@ pub(crate) struct RuleSpec {
     pub(crate) kinds: Option<Vec<IdentityKind>>,
     pub(crate) tools: Option<Vec<String>>,
     pub(crate) labels: Option<Vec<String>>,
+    pub(crate) tables: Option<Vec<String>>,
     pub(crate) min_risk: Option<Risk>,
     pub(crate) args: Option<Vec<ArgSpec>>,
     pub(crate) reason: Option<String>,
     pub(crate) reviewers: Option<Vec<String>>,
+}
+
+/// The `[classify]` table: settings of the built-in inspectors.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ClassifySpec {
+    /// Inspect tools without an `[[inspect]]` entry by their argument names.
+    pub(crate) auto_detect: Option<bool>,
+    /// The SQL dialect of auto-detected SQL and of entries that name none.
+    pub(crate) sql_dialect: Option<String>,
+    /// Tables whose `SELECT *` is a bulk read.
+    pub(crate) sensitive_tables: Option<Vec<String>>,
+    /// A SELECT without a LIMIT at or under this many rows is a bulk read.
+    pub(crate) bulk_row_limit: Option<u64>,
+    /// Host globs an HTTP tool may reach without `http.external`.
+    pub(crate) http_allowed_hosts: Option<Vec<String>>,
+    /// Risk overrides per label.
+    pub(crate) risk: Option<std::collections::BTreeMap<String, Risk>>,
+}
+
+/// An `[[inspect]]` entry: which argument of which tools holds a command, and its kind.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct InspectSpec {
+    pub(crate) name: Option<String>,
+    pub(crate) tools: Vec<String>,
+    /// JSON pointer to the SQL text, the shell command, the kubectl argv or command
+    /// line, or the HTTP URL.
+    pub(crate) pointer: String,
+    pub(crate) kind: InspectKindSpec,
+    /// SQL only.
+    pub(crate) dialect: Option<String>,
+    /// HTTP only: pointers to the method, the headers (object or array of pairs) and
+    /// the body.
+    pub(crate) method: Option<String>,
+    pub(crate) headers: Option<String>,
+    pub(crate) body: Option<String>,
+}
+
+/// What an `[[inspect]]` entry's argument holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum InspectKindSpec {
+    Sql,
+    Shell,
+    Kubectl,
+    Http,
 }
 
 /// A `[[label]]` classification rule as written.
@@ -62,6 +110,7 @@ pub(crate) enum RuleKind {
     Deny,
     Approve,
     Label,
+    Inspect,
 }
 
 impl RuleKind {
@@ -72,6 +121,7 @@ impl RuleKind {
             RuleKind::Deny => "deny",
             RuleKind::Approve => "approve",
             RuleKind::Label => "label",
+            RuleKind::Inspect => "inspect",
         }
     }
 }
@@ -102,4 +152,6 @@ pub(crate) struct FileSpec {
     pub(crate) default: Option<super::Action>,
     pub(crate) rules: Vec<Located<RuleSpec>>,
     pub(crate) labels: Vec<Located<LabelSpec>>,
+    pub(crate) classify: ClassifySpec,
+    pub(crate) inspect: Vec<Located<InspectSpec>>,
 }

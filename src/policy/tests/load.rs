@@ -319,7 +319,7 @@ fn load_reads_a_file_and_names_it_in_errors() {
     std::fs::write(&path, TOML_POLICY).unwrap();
     let p = Policy::load(&path).unwrap();
     assert_eq!(p.origin(), path.display().to_string());
-    assert_eq!(p.classifier().len(), 1);
+    assert_eq!(p.classifier().label_rules().len(), 1);
 
     std::fs::write(&path, "version = 1\n[[allow]]\ntools = [\"[\"]\n").unwrap();
     let e = Policy::load(&path).unwrap_err();

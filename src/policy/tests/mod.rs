@@ -1,10 +1,12 @@
 //! Tests of the policy: evaluation, visibility and explain ([`eval`]), identity and
 //! argument conditions ([`conditions`]), loading and its errors ([`load`]), the label
-//! classifier ([`classifier`]) and the monotonicity property ([`props`]).
+//! classifier ([`classifier`]), inspectors and `tables` conditions ([`inspect`]) and the
+//! monotonicity property ([`props`]).
 
 mod classifier;
 mod conditions;
 mod eval;
+mod inspect;
 mod load;
 mod props;
 
