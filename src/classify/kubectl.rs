@@ -365,8 +365,10 @@ impl Sink<'_> {
         self.out.find(finding, default_risk(label));
     }
 
+    /// Records an object. A name computed at run time (`$(…)`, `$VAR`, backticks) is
+    /// not a name: it is left out, and the shell inspector labels it dynamic.
     fn touch(&mut self, kind: &str, name: &str) {
-        if !name.is_empty() {
+        if !name.is_empty() && !name.contains('$') && !name.contains('`') {
             self.out.touch(kind, name);
         }
     }
@@ -1045,7 +1047,11 @@ mod tests {
         assert!(c.objects.contains("namespace:prod"));
         assert!(c.objects.contains("resource:pods"));
         // `grep` is a command the shell inspector records, never a kubectl resource.
-        assert!(!c.objects.iter().any(|o| o.starts_with("resource:") && o.contains("grep")));
+        assert!(
+            !c.objects
+                .iter()
+                .any(|o| o.starts_with("resource:") && o.contains("grep"))
+        );
         assert!(c.objects.contains("command:grep"));
         assert!(!c.has_label(UNKNOWN));
     }
@@ -1054,7 +1060,11 @@ mod tests {
     fn substitution_cuts_the_kubectl_words() {
         let c = line("kubectl delete ns $(cat victims)");
         assert!(c.has_label(DELETE) && c.has_label(CLUSTER_WIDE));
-        assert!(!c.objects.iter().any(|o| !o.starts_with("command:") && o.contains("cat")));
+        assert!(
+            !c.objects
+                .iter()
+                .any(|o| !o.starts_with("command:") && o.contains("cat"))
+        );
         assert!(c.has_label("shell.dynamic"));
     }
 
