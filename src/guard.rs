@@ -504,15 +504,7 @@ fn single_request_id(payload: &Payload) -> Option<&RequestId> {
 }
 
 fn is_grpc(parts: &Parts) -> bool {
-    parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.trim_start()
-                .to_ascii_lowercase()
-                .starts_with("application/grpc")
-        })
+    mcp::media_type(&parts.headers).starts_with("application/grpc")
 }
 
 /// Reads a request body, refusing it (before reading, when `Content-Length` says so)

@@ -62,18 +62,7 @@ impl TransportRules {
         if !on_mcp_path || parts.method != Method::POST {
             return Ok(RequestKind::Passthrough);
         }
-        let content_type = parts
-            .headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| {
-                v.split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase()
-            })
-            .unwrap_or_default();
+        let content_type = crate::mcp::media_type(&parts.headers);
         if content_type.starts_with("application/grpc") {
             return Ok(RequestKind::Passthrough);
         }

@@ -100,18 +100,7 @@ fn apply_plan<B>(response: Response<B>, plan: ResponsePlan) -> Response<GuardBod
     if plan.is_passthrough() || !response.status().is_success() {
         return response.map(GuardBody::inner);
     }
-    let media = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .unwrap_or_default();
+    let media = crate::mcp::media_type(response.headers());
     let (mut parts, body) = response.into_parts();
     let body = match media.as_str() {
         "application/json" => GuardBody::rewrite_json(body, plan),

@@ -16,5 +16,5 @@ mod version;
 pub use check::{check_request, header_version};
 pub use error::DecodeError;
 pub use message::{Message, Notification, Payload, Request, RequestId, Response};
-pub use reply::{ReplyFormat, error_response, tool_error_response};
+pub use reply::{ReplyFormat, error_response, media_type, tool_error_response};
 pub use version::ProtocolVersion;

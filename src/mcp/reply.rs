@@ -68,6 +68,22 @@ impl ReplyFormat {
     }
 }
 
+/// The media type of a message's `Content-Type` header, lowercased, without parameters
+/// (`application/json; charset=utf-8` is `application/json`); empty when absent.
+pub fn media_type(headers: &http::HeaderMap) -> String {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .unwrap_or_default()
+}
+
 /// A JSON-RPC error response. `id` is `None` when the request's id could not be read.
 pub fn error_response(
     id: Option<&RequestId>,
