@@ -75,74 +75,57 @@ async fn exercise_all_tools(client: &McpClient) -> anyhow::Result<()> {
     Ok(())
 }
 
-#[tokio::test]
-async fn legacy_client_against_stateful_server() -> anyhow::Result<()> {
-    let addr = serve_demo(false, false).await;
-    let url = common::url(addr, "/mcp");
-    let client = connect(&url, Some(TOKEN), false).await?;
-    assert_eq!(negotiated(&client), Some(ProtocolVersion::V_2025_11_25));
+/// Connects in one lifecycle to a server in one mode, checks the negotiated revision
+/// and every tool, then (optionally) that a client without a bearer sends no
+/// `Authorization` header.
+async fn check_mode(
+    stateless: bool,
+    json_response: bool,
+    modern: bool,
+    expected: ProtocolVersion,
+    check_without_bearer: bool,
+) -> anyhow::Result<()> {
+    let url = common::url(serve_demo(stateless, json_response).await, "/mcp");
+    let client = connect(&url, Some(TOKEN), modern).await?;
+    assert_eq!(negotiated(&client), Some(expected));
     exercise_all_tools(&client).await?;
     client.cancel().await?;
-
-    // Without a bearer the header is absent.
-    let client = connect(&url, None, false).await?;
-    let r = call(&client, "whoami", serde_json::Value::Null).await?;
-    assert_eq!(
-        text_json(&r),
-        json!({"subject": null, "authorization_header_present": false})
-    );
-    client.cancel().await?;
+    if check_without_bearer {
+        let client = connect(&url, None, modern).await?;
+        let r = call(&client, "whoami", serde_json::Value::Null).await?;
+        assert_eq!(
+            text_json(&r),
+            json!({"subject": null, "authorization_header_present": false})
+        );
+        client.cancel().await?;
+    }
     Ok(())
+}
+
+#[tokio::test]
+async fn legacy_client_against_stateful_server() -> anyhow::Result<()> {
+    check_mode(false, false, false, ProtocolVersion::V_2025_11_25, true).await
 }
 
 #[tokio::test]
 async fn modern_client_against_stateless_json_server() -> anyhow::Result<()> {
-    let addr = serve_demo(true, true).await;
-    let url = common::url(addr, "/mcp");
-    let client = connect(&url, Some(TOKEN), true).await?;
-    assert_eq!(negotiated(&client), Some(ProtocolVersion::V_2026_07_28));
-    exercise_all_tools(&client).await?;
-    client.cancel().await?;
-
-    let client = connect(&url, None, true).await?;
-    let r = call(&client, "whoami", serde_json::Value::Null).await?;
-    assert_eq!(
-        text_json(&r),
-        json!({"subject": null, "authorization_header_present": false})
-    );
-    client.cancel().await?;
-    Ok(())
+    check_mode(true, true, true, ProtocolVersion::V_2026_07_28, true).await
 }
 
 #[tokio::test]
 async fn modern_client_against_stateless_sse_server() -> anyhow::Result<()> {
-    let addr = serve_demo(true, false).await;
-    let client = connect(&common::url(addr, "/mcp"), Some(TOKEN), true).await?;
-    assert_eq!(negotiated(&client), Some(ProtocolVersion::V_2026_07_28));
-    exercise_all_tools(&client).await?;
-    client.cancel().await?;
-    Ok(())
+    check_mode(true, false, true, ProtocolVersion::V_2026_07_28, false).await
 }
 
 #[tokio::test]
 async fn legacy_client_against_stateless_server() -> anyhow::Result<()> {
-    let addr = serve_demo(true, true).await;
-    let client = connect(&common::url(addr, "/mcp"), Some(TOKEN), false).await?;
-    assert_eq!(negotiated(&client), Some(ProtocolVersion::V_2025_11_25));
-    exercise_all_tools(&client).await?;
-    client.cancel().await?;
-    Ok(())
+    check_mode(true, true, false, ProtocolVersion::V_2025_11_25, false).await
 }
 
 #[tokio::test]
 async fn modern_client_against_stateful_server() -> anyhow::Result<()> {
     // rmcp serves 2026-07-28 per-request traffic statelessly even in legacy session mode.
-    let addr = serve_demo(false, false).await;
-    let client = connect(&common::url(addr, "/mcp"), Some(TOKEN), true).await?;
-    assert_eq!(negotiated(&client), Some(ProtocolVersion::V_2026_07_28));
-    exercise_all_tools(&client).await?;
-    client.cancel().await?;
-    Ok(())
+    check_mode(false, false, true, ProtocolVersion::V_2026_07_28, false).await
 }
 
 #[tokio::test]
