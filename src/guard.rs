@@ -35,7 +35,7 @@ use serde_json::{Value, json};
 
 use crate::classify::{Classification, Classifier, ToolCall};
 use crate::error::BoxError;
-use crate::identity::{AuthError, Authenticator, AuthenticatorChain, Identity};
+use crate::identity::{AuthError, Authenticator, AuthenticatorChain, BoxFuture, Identity};
 use crate::layer::ForwardBody;
 use crate::mcp::{
     self, DecodeError, Message, Payload, ProtocolVersion, ReplyFormat, RequestId, codes,
@@ -118,6 +118,33 @@ pub(crate) enum Admission<B> {
         plan: ResponsePlan,
     },
     Reply(Response<Bytes>),
+    /// The request waits for a reviewer; `outcome` resolves to `Forward` or `Reply` once
+    /// the ticket is decided (dropping it cancels the ticket).
+    Hold(Hold<B>),
+}
+
+/// A request held for approval.
+pub(crate) struct Hold<B> {
+    /// The admission after the reviewer's decision (never another `Hold`).
+    pub outcome: BoxFuture<'static, Admission<B>>,
+    /// When the client accepts SSE and sent a progress token: answer at once with an
+    /// event stream that reports progress while the call waits.
+    pub progress: Option<HoldProgress>,
+}
+
+/// The progress notifications a held call's event stream carries.
+#[derive(Debug, Clone)]
+pub(crate) struct HoldProgress {
+    /// The request being held (its eventual answer carries this id).
+    pub id: RequestId,
+    /// The client's `_meta.progressToken`.
+    pub token: Value,
+    /// What each notification says (ticket id, where to review).
+    pub message: String,
+    /// How often a notification is repeated while the call waits.
+    pub interval: std::time::Duration,
+    /// The largest reply body relayed into the stream.
+    pub max_reply_bytes: usize,
 }
 
 /// How one message of a request body is handled.

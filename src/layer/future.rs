@@ -55,8 +55,10 @@ where
 
 impl<S, B, ResB> Future for ResponseFuture<S, B>
 where
-    S: Service<Request<ForwardBody<B>>, Response = Response<ResB>>,
-    ResB: Body<Data = Bytes>,
+    S: Service<Request<ForwardBody<B>>, Response = Response<ResB>> + Send + 'static,
+    S::Future: Send + 'static,
+    B: Send + 'static,
+    ResB: Body<Data = Bytes> + Send + 'static,
     ResB::Error: Into<BoxError>,
 {
     type Output = Result<Response<GuardBody<ResB>>, S::Error>;
@@ -70,6 +72,19 @@ where
                         Admission::Reply(reply) => {
                             return Poll::Ready(Ok(reply.map(GuardBody::full)));
                         }
+                        Admission::Hold(hold) => match hold.progress {
+                            None => *admission = hold.outcome,
+                            Some(progress) => {
+                                let Some(service) = service.take() else {
+                                    return Poll::Ready(Ok(internal_error()));
+                                };
+                                return Poll::Ready(Ok(super::hold::respond(
+                                    hold.outcome,
+                                    progress,
+                                    service,
+                                )));
+                            }
+                        },
                         Admission::Forward { request, plan } => {
                             let Some(mut service) = service.take() else {
                                 return Poll::Ready(Ok(internal_error()));
@@ -96,7 +111,7 @@ where
 
 /// Wraps the inner response's body: untouched when the plan asks for nothing or the
 /// response carries no MCP messages, else rewritten as JSON or SSE.
-fn apply_plan<B>(response: Response<B>, plan: ResponsePlan) -> Response<GuardBody<B>> {
+pub(crate) fn apply_plan<B>(response: Response<B>, plan: ResponsePlan) -> Response<GuardBody<B>> {
     if plan.is_passthrough() || !response.status().is_success() {
         return response.map(GuardBody::inner);
     }

@@ -8,7 +8,10 @@ use http::HeaderMap;
 use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
 
+use tokio::sync::mpsc;
+
 use crate::error::BoxError;
+use crate::identity::BoxFuture;
 use crate::guard::{ResponsePlan, RewriteError};
 use crate::mcp::sse::SseParser;
 
@@ -23,6 +26,9 @@ pin_project! {
     pub struct GuardBody<B> {
         #[pin]
         kind: Kind<B>,
+        // Completes when the session this response belongs to is killed; the body then
+        // ends at once, whatever it was doing.
+        stop: Option<BoxFuture<'static, ()>>,
     }
 }
 
@@ -32,6 +38,8 @@ pin_project! {
         Inner { #[pin] body: B },
         Full { data: Option<Bytes> },
         Rewrite { #[pin] body: B, state: Box<Rewrite> },
+        Channel { frames: mpsc::Receiver<Result<Bytes, BoxError>> },
+        Stopped,
     }
 }
 
@@ -59,18 +67,30 @@ enum BodyError {
 }
 
 impl<B> GuardBody<B> {
+    fn of(kind: Kind<B>) -> Self {
+        GuardBody { kind, stop: None }
+    }
+
     pub(crate) fn inner(body: B) -> Self {
-        GuardBody {
-            kind: Kind::Inner { body },
-        }
+        Self::of(Kind::Inner { body })
     }
 
     pub(crate) fn full(data: Bytes) -> Self {
-        GuardBody {
-            kind: Kind::Full {
-                data: (!data.is_empty()).then_some(data),
-            },
-        }
+        Self::of(Kind::Full {
+            data: (!data.is_empty()).then_some(data),
+        })
+    }
+
+    /// A body fed by a task (a call held for approval streams its progress, then its
+    /// reply, through a bounded channel). It ends when the task drops its sender.
+    pub(crate) fn channel(frames: mpsc::Receiver<Result<Bytes, BoxError>>) -> Self {
+        Self::of(Kind::Channel { frames })
+    }
+
+    /// Ends the body as soon as `stop` completes (a killed session).
+    pub(crate) fn stop_when(mut self, stop: Option<BoxFuture<'static, ()>>) -> Self {
+        self.stop = stop;
+        self
     }
 
     pub(crate) fn rewrite_json(body: B, plan: ResponsePlan) -> Self {
@@ -83,17 +103,15 @@ impl<B> GuardBody<B> {
     }
 
     fn rewrite(body: B, plan: ResponsePlan, mode: Mode) -> Self {
-        GuardBody {
-            kind: Kind::Rewrite {
-                body,
-                state: Box::new(Rewrite {
-                    plan,
-                    mode,
-                    trailers: None,
-                    finished: false,
-                }),
-            },
-        }
+        Self::of(Kind::Rewrite {
+            body,
+            state: Box::new(Rewrite {
+                plan,
+                mode,
+                trailers: None,
+                finished: false,
+            }),
+        })
     }
 }
 
@@ -103,8 +121,13 @@ impl<B> std::fmt::Debug for GuardBody<B> {
             Kind::Inner { .. } => "Inner",
             Kind::Full { .. } => "Full",
             Kind::Rewrite { .. } => "Rewrite",
+            Kind::Channel { .. } => "Channel",
+            Kind::Stopped => "Stopped",
         };
-        f.debug_struct("GuardBody").field("kind", &kind).finish()
+        f.debug_struct("GuardBody")
+            .field("kind", &kind)
+            .field("stoppable", &self.stop.is_some())
+            .finish()
     }
 }
 
@@ -165,7 +188,19 @@ where
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        match self.project().kind.project() {
+        let mut this = self.project();
+        if let Some(stop) = this.stop.as_mut()
+            && stop.as_mut().poll(cx).is_ready()
+        {
+            *this.stop = None;
+            this.kind.set(Kind::Stopped);
+            tracing::info!(target: "tollgate::session", "response stream ended: session killed");
+        }
+        match this.kind.project() {
+            KindProj::Stopped => Poll::Ready(None),
+            KindProj::Channel { frames } => frames
+                .poll_recv(cx)
+                .map(|frame| frame.map(|f| f.map(Frame::data))),
             KindProj::Inner { body } => body.poll_frame(cx).map_err(Into::into),
             KindProj::Full { data } => Poll::Ready(data.take().map(|d| Ok(Frame::data(d)))),
             KindProj::Rewrite { mut body, state } => loop {
@@ -212,6 +247,8 @@ where
             Kind::Inner { body } => body.is_end_stream(),
             Kind::Full { data } => data.is_none(),
             Kind::Rewrite { state, .. } => state.finished && state.trailers.is_none(),
+            Kind::Channel { frames } => frames.is_closed() && frames.is_empty(),
+            Kind::Stopped => true,
         }
     }
 
@@ -221,7 +258,8 @@ where
             Kind::Full { data } => {
                 SizeHint::with_exact(data.as_ref().map_or(0, |d| d.len() as u64))
             }
-            Kind::Rewrite { .. } => SizeHint::default(),
+            Kind::Rewrite { .. } | Kind::Channel { .. } => SizeHint::default(),
+            Kind::Stopped => SizeHint::with_exact(0),
         }
     }
 }

@@ -8,6 +8,7 @@
 mod forward_body;
 mod future;
 mod guard_body;
+mod hold;
 
 pub use forward_body::ForwardBody;
 pub use future::ResponseFuture;
@@ -89,10 +90,11 @@ impl<S> GuardService<S> {
 
 impl<S, ReqB, ResB> Service<Request<ReqB>> for GuardService<S>
 where
-    S: Service<Request<ForwardBody<ReqB>>, Response = Response<ResB>> + Clone,
+    S: Service<Request<ForwardBody<ReqB>>, Response = Response<ResB>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
     ReqB: Body<Data = Bytes> + Send + 'static,
     ReqB::Error: Into<BoxError>,
-    ResB: Body<Data = Bytes>,
+    ResB: Body<Data = Bytes> + Send + 'static,
     ResB::Error: Into<BoxError>,
 {
     type Response = Response<GuardBody<ResB>>;
