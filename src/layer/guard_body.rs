@@ -11,8 +11,8 @@ use pin_project_lite::pin_project;
 use tokio::sync::mpsc;
 
 use crate::error::BoxError;
-use crate::identity::BoxFuture;
 use crate::guard::{ResponsePlan, RewriteError};
+use crate::identity::BoxFuture;
 use crate::mcp::sse::SseParser;
 
 pin_project! {

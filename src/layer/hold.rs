@@ -89,7 +89,9 @@ async fn run<S, B, ResB>(
             match called.ok() {
                 Some(response) => apply_plan(response, plan),
                 None => {
-                    let _ = frames.send(Ok(failure(&progress, "the upstream server failed"))).await;
+                    let _ = frames
+                        .send(Ok(failure(&progress, "the upstream server failed")))
+                        .await;
                     return;
                 }
             }
@@ -236,13 +238,28 @@ mod tests {
             });
         let response = respond(outcome, progress(), Upstream);
         assert_eq!(response.status(), http::StatusCode::OK);
-        assert_eq!(response.headers()[header::CONTENT_TYPE], "text/event-stream");
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            "text/event-stream"
+        );
         let mut body = std::pin::pin!(response.into_body());
         let first = body.frame().await.unwrap().unwrap().into_data().unwrap();
         let second = body.frame().await.unwrap().unwrap().into_data().unwrap();
-        assert!(std::str::from_utf8(&first).unwrap().contains(r#""progress":0"#));
-        assert!(std::str::from_utf8(&second).unwrap().contains(r#""progress":1"#));
-        assert!(std::str::from_utf8(&first).unwrap().contains(r#""progressToken":"tok""#));
+        assert!(
+            std::str::from_utf8(&first)
+                .unwrap()
+                .contains(r#""progress":0"#)
+        );
+        assert!(
+            std::str::from_utf8(&second)
+                .unwrap()
+                .contains(r#""progress":1"#)
+        );
+        assert!(
+            std::str::from_utf8(&first)
+                .unwrap()
+                .contains(r#""progressToken":"tok""#)
+        );
         decide.send(()).unwrap();
         let mut rest = Vec::new();
         while let Some(frame) = body.frame().await {

@@ -112,6 +112,7 @@ pub(crate) mod index;
 mod inspect;
 pub(crate) mod label;
 mod matcher;
+mod scopes;
 mod spec;
 mod version;
 
