@@ -55,6 +55,7 @@
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms)]
 
+pub mod approval;
 pub mod classify;
 mod error;
 pub mod guard;
