@@ -63,6 +63,7 @@ pub mod identity;
 pub mod layer;
 pub mod mcp;
 pub mod policy;
+pub mod session;
 
 pub use classify::{Classification, Classifier, Risk};
 pub use error::{BoxError, ConfigError};
