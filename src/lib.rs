@@ -51,10 +51,15 @@
 //! ## Features
 //!
 //! * `cli` (default): the `tollgate` command-line tool.
+//! * `admin`: the admin HTTP API ([`admin`]): sessions, revocation, approval tickets.
+//! * `http-client`: outbound HTTP, such as the approval webhook notifier
+//!   (`approval::WebhookNotifier`).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms)]
 
+#[cfg(feature = "admin")]
+pub mod admin;
 pub mod approval;
 pub mod classify;
 mod error;
