@@ -169,7 +169,7 @@ pub(super) async fn kill_session(
     let answer = to_json(&json!({ "killed": info }));
     state.record(AdminAction::SessionKilled {
         by,
-        session: info,
+        session: Box::new(info),
         reason,
     });
     answer

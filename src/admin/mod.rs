@@ -127,7 +127,7 @@ pub enum AdminAction {
         /// Who killed it.
         by: Identity,
         /// The session's last snapshot.
-        session: SessionInfo,
+        session: Box<SessionInfo>,
         /// Why.
         reason: String,
     },
