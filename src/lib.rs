@@ -51,10 +51,16 @@
 //! ## Features
 //!
 //! * `cli` (default): the `tollgate` command-line tool.
+//! * `admin`: the admin HTTP API ([`admin`]): sessions, revocation, approval tickets.
+//! * `http-client`: outbound HTTP, such as the approval webhook notifier
+//!   (`approval::WebhookNotifier`).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms)]
 
+#[cfg(feature = "admin")]
+pub mod admin;
+pub mod approval;
 pub mod classify;
 mod error;
 pub mod guard;
@@ -62,6 +68,7 @@ pub mod identity;
 pub mod layer;
 pub mod mcp;
 pub mod policy;
+pub mod session;
 
 pub use classify::{Classification, Classifier, Risk};
 pub use error::{BoxError, ConfigError};

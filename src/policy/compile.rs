@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use globset::Glob;
 
+use super::approval_terms::{ApprovalFlow, ApprovalTerms, GrantScope, parse_duration};
 use super::args::ArgCond;
 use super::args::Pointer;
 use super::decision::{Action, Decision};
@@ -14,8 +15,8 @@ use super::inspect::{InspectKind, Inspection, InspectorSettings, PolicyClassifie
 use super::label::LabelRule;
 use super::matcher::{Conditions, Globs, glob};
 use super::spec::{
-    ArgSpec, ClassifySpec, FileSpec, InspectKindSpec, InspectSpec, LabelSpec, Located, RuleKind,
-    RuleSpec,
+    ArgSpec, ClassifySpec, FileSpec, FlowSpec, GrantSpec, InspectKindSpec, InspectSpec, LabelSpec,
+    Located, RuleKind, RuleSpec,
 };
 use crate::classify::http::HttpOptions;
 use crate::classify::sql::{SqlDialect, SqlOptions};
@@ -288,9 +289,7 @@ fn file_error(origin: &str, e: globset::Error) -> PolicyError {
 type WithTools<T> = (T, Option<Vec<Glob>>);
 
 fn compile_rule(name: String, action: Action, spec: RuleSpec) -> Result<WithTools<Rule>, String> {
-    if spec.reviewers.is_some() && action != Action::Approve {
-        return Err("`reviewers` is only allowed in approve rules".to_owned());
-    }
+    let approval = approval_terms(action, &spec)?;
     let tools = tool_globs(spec.tools)?;
     let conds = Conditions {
         subjects: non_empty("subjects", spec.subjects)?
@@ -307,8 +306,7 @@ fn compile_rule(name: String, action: Action, spec: RuleSpec) -> Result<WithTool
         min_risk: spec.min_risk,
         args: args(spec.args)?,
     };
-    let reviewers = non_empty("reviewers", spec.reviewers)?.unwrap_or_default();
-    let decision = Decision::by_rule(action, &name, spec.reason, reviewers);
+    let decision = Decision::by_rule(action, &name, spec.reason, approval);
     let rule = Rule {
         name,
         action,
@@ -317,6 +315,62 @@ fn compile_rule(name: String, action: Action, spec: RuleSpec) -> Result<WithTool
         decision,
     };
     Ok((rule, tools))
+}
+
+/// The approval options of an approve rule; refuses them on any other rule.
+fn approval_terms(action: Action, spec: &RuleSpec) -> Result<Option<ApprovalTerms>, String> {
+    if action != Action::Approve {
+        let approve_only = [
+            ("reviewers", spec.reviewers.is_some()),
+            ("flow", spec.flow.is_some()),
+            ("timeout", spec.timeout.is_some()),
+            ("ttl", spec.ttl.is_some()),
+            ("grant", spec.grant.is_some()),
+            ("grant_window", spec.grant_window.is_some()),
+            ("min_approvals", spec.min_approvals.is_some()),
+        ];
+        return match approve_only.iter().find(|(_, present)| *present) {
+            Some((field, _)) => Err(format!("`{field}` is only allowed in approve rules")),
+            None => Ok(None),
+        };
+    }
+    let reviewers = non_empty("reviewers", spec.reviewers.clone())?.unwrap_or_default();
+    let mut terms = ApprovalTerms::new(reviewers);
+    if let Some(flow) = spec.flow {
+        terms.flow = match flow {
+            FlowSpec::Wait => ApprovalFlow::Wait,
+            FlowSpec::Deferred => ApprovalFlow::Deferred,
+        };
+    }
+    let duration = |field: &str, text: &Option<String>| {
+        text.as_deref()
+            .map(parse_duration)
+            .transpose()
+            .map_err(|e| format!("`{field}`: {e}"))
+    };
+    if let Some(t) = duration("timeout", &spec.timeout)? {
+        terms.timeout = t;
+    }
+    if let Some(t) = duration("ttl", &spec.ttl)? {
+        terms.ttl = t;
+    }
+    terms.grant = match (spec.grant, duration("grant_window", &spec.grant_window)?) {
+        (Some(GrantSpec::Once), Some(_)) => {
+            return Err("`grant = \"once\"` and `grant_window` exclude each other".to_owned());
+        }
+        (_, Some(window)) => GrantScope::Window(window),
+        (Some(GrantSpec::Once), None) | (None, None) => GrantScope::Once,
+    };
+    if let Some(n) = spec.min_approvals {
+        if n == 0 || n > ApprovalTerms::MAX_APPROVALS {
+            return Err(format!(
+                "`min_approvals` must be between 1 and {}",
+                ApprovalTerms::MAX_APPROVALS
+            ));
+        }
+        terms.min_approvals = n;
+    }
+    Ok(Some(terms))
 }
 
 fn compile_label(name: String, spec: LabelSpec) -> Result<WithTools<LabelRule>, String> {

@@ -4,6 +4,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::approval_terms::ApprovalTerms;
+
 /// What to do with a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -58,6 +60,12 @@ pub struct Decision {
     /// For [`Action::Approve`]: the groups whose members may approve the call. Empty
     /// when the rule names none.
     pub reviewers: Vec<String>,
+    /// For [`Action::Approve`]: the deciding rule's approval options (flow, timeout,
+    /// ticket lifetime, grant, minimum approvals, reviewers). For a default `approve`
+    /// they are the defaults with no reviewers, so nobody can approve and the ticket
+    /// expires (fail closed). `None` for allow and deny.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approval: Option<ApprovalTerms>,
 }
 
 impl Decision {
@@ -68,6 +76,7 @@ impl Decision {
             rule: None,
             reason: None,
             reviewers: Vec::new(),
+            approval: None,
         }
     }
 
@@ -79,6 +88,7 @@ impl Decision {
             rule: None,
             reason: Some(reason.into()),
             reviewers: Vec::new(),
+            approval: None,
         }
     }
 
@@ -89,6 +99,7 @@ impl Decision {
             rule: None,
             reason: Some(format!("no rule matched; default is {action}")),
             reviewers: Vec::new(),
+            approval: (action == Action::Approve).then(|| ApprovalTerms::new(Vec::<String>::new())),
         }
     }
 
@@ -97,13 +108,17 @@ impl Decision {
         action: Action,
         name: &str,
         reason: Option<String>,
-        reviewers: Vec<String>,
+        approval: Option<ApprovalTerms>,
     ) -> Decision {
         Decision {
             action,
             rule: Some(name.to_owned()),
             reason,
-            reviewers,
+            reviewers: approval
+                .as_ref()
+                .map(|t| t.reviewers.clone())
+                .unwrap_or_default(),
+            approval: approval.filter(|_| action == Action::Approve),
         }
     }
 

@@ -23,6 +23,8 @@
 //! tools = ["db.query"]
 //! labels = ["sql.write"]
 //! reviewers = ["dba"]
+//! flow = "wait"               # or "deferred"; see ApprovalTerms for every option
+//! timeout = "2m"
 //!
 //! [[allow]]
 //! tools = ["db.query"]
@@ -101,6 +103,7 @@
 //! # Ok::<(), tollgate::policy::PolicyError>(())
 //! ```
 
+mod approval_terms;
 pub(crate) mod args;
 mod compile;
 mod decision;
@@ -122,6 +125,7 @@ mod tests;
 use std::fmt;
 use std::path::Path;
 
+pub use approval_terms::{ApprovalFlow, ApprovalTerms, GrantScope};
 pub use decision::{Action, Decision};
 pub use error::{PolicyError, RuleRef};
 pub use explain::{Explanation, RuleMatch};

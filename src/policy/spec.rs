@@ -26,6 +26,33 @@ pub(crate) struct RuleSpec {
     pub(crate) args: Option<Vec<ArgSpec>>,
     pub(crate) reason: Option<String>,
     pub(crate) reviewers: Option<Vec<String>>,
+    /// Approve rules only: `wait` or `deferred`.
+    pub(crate) flow: Option<FlowSpec>,
+    /// Approve rules only: the wait-flow hold, e.g. `2m`.
+    pub(crate) timeout: Option<String>,
+    /// Approve rules only: how long a ticket stays pending.
+    pub(crate) ttl: Option<String>,
+    /// Approve rules only: `once`.
+    pub(crate) grant: Option<GrantSpec>,
+    /// Approve rules only: identical calls within this window of the approval pass.
+    pub(crate) grant_window: Option<String>,
+    /// Approve rules only: distinct reviewers needed.
+    pub(crate) min_approvals: Option<u32>,
+}
+
+/// The `flow` of an approve rule as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum FlowSpec {
+    Wait,
+    Deferred,
+}
+
+/// The `grant` of an approve rule as written (a window is `grant_window`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum GrantSpec {
+    Once,
 }
 
 /// The `[classify]` table: settings of the built-in inspectors.
