@@ -8,15 +8,19 @@
 //! closed. The layer ([`crate::GuardLayer`]) is only transport glue around
 //! [`Guard::admit`].
 
+mod approval_step;
+mod audit;
 mod builder;
+mod catalog;
 mod plan;
 mod replies;
+mod session_step;
 mod transport;
 mod upstream;
 
 pub use builder::{
     DEFAULT_MAX_REQUEST_BYTES, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_SSE_EVENT_BYTES,
-    GuardBuilder,
+    DEFAULT_PROGRESS_INTERVAL, GuardBuilder,
 };
 pub(crate) use plan::{ResponseLimits, ResponsePlan, RewriteError};
 pub use upstream::UpstreamCredentials;
@@ -33,6 +37,7 @@ use http_body::Body;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::{Value, json};
 
+use crate::approval::Approvals;
 use crate::classify::{Classification, Classifier, ToolCall};
 use crate::error::BoxError;
 use crate::identity::{AuthError, Authenticator, AuthenticatorChain, BoxFuture, Identity};
@@ -42,6 +47,7 @@ use crate::mcp::{
     error_response, tool_error_response,
 };
 use crate::policy::{Action, Decision, Policy};
+use crate::session::SessionRegistry;
 use transport::{RequestKind, TransportRules};
 
 /// How a denied tool call is reported to the client.
@@ -96,6 +102,10 @@ pub(crate) struct Settings {
     pub max_response_bytes: usize,
     pub max_sse_event_bytes: usize,
     pub denial_style: DenialStyle,
+    pub sessions: SessionRegistry,
+    pub approvals: Approvals,
+    pub progress_interval: std::time::Duration,
+    pub tool_catalog: catalog::ToolCatalog,
 }
 
 impl std::fmt::Debug for Guard {
@@ -152,6 +162,8 @@ enum Judgement {
     Forward,
     FilterToolsList(RequestId),
     Refuse(Value),
+    /// An approve rule matched: the call waits for (or needs) a reviewer's approval.
+    Approve(approval_step::HeldCall),
 }
 
 impl Guard {
@@ -167,6 +179,22 @@ impl Guard {
                 settings,
             }),
         }
+    }
+
+    /// The live sessions: list them, kill one, revoke an identity (see
+    /// [`SessionRegistry`]). Killing a session here ends its open response streams and
+    /// cancels its held calls at once.
+    pub fn sessions(&self) -> &SessionRegistry {
+        &self.inner.settings.sessions
+    }
+
+    /// The approval tickets of `approve` rules: list, approve, deny (see [`Approvals`]).
+    pub fn approvals(&self) -> &Approvals {
+        &self.inner.settings.approvals
+    }
+
+    pub(crate) fn catalog(&self) -> &catalog::ToolCatalog {
+        &self.inner.settings.tool_catalog
     }
 
     /// The policy in force now.
@@ -300,10 +328,18 @@ impl Guard {
         };
 
         if kind == RequestKind::Passthrough {
+            let mut plan = ResponsePlan::passthrough(self.response_limits());
+            // 4. Session: streams and DELETEs of a session are bound to its identity.
+            if parts.headers.contains_key("mcp-session-id") {
+                match self.session_step(&parts, &identity, None) {
+                    Ok(session) => plan.in_session(session),
+                    Err(reply) => return Admission::Reply(reply),
+                }
+            }
             return match self.prepare_forward(&mut parts, &identity).await {
                 Ok(()) => Admission::Forward {
                     request: Request::from_parts(parts, ForwardBody::streaming(body)),
-                    plan: ResponsePlan::passthrough(self.response_limits()),
+                    plan,
                 },
                 Err(reply) => Admission::Reply(reply),
             };
@@ -325,7 +361,11 @@ impl Guard {
             }
         };
 
-        // 4. Session: bound to its identity by the session registry (a later feature).
+        // 4. Session: known, alive, and bound to this identity.
+        let session = match self.session_step(&parts, &identity, Some(&payload)) {
+            Ok(session) => session,
+            Err(reply) => return Admission::Reply(reply),
+        };
 
         // 5, 6. Classify and decide every message, under one snapshot of the policy.
         let policy = self.inner.policy.load_full();
@@ -334,21 +374,46 @@ impl Guard {
         for message in payload.messages() {
             let judgement = self.judge(message, &identity, &policy, version);
             if let Judgement::FilterToolsList(id) = &judgement {
-                plan.filter_tools_list(id.clone(), &identity, &policy);
+                plan.filter_tools_list(id.clone(), &identity, &policy, self);
+            }
+            if let Some(handle) = session.handle()
+                && message.method() == Some("tools/call")
+            {
+                handle.record_call();
+                if matches!(judgement, Judgement::Refuse(_)) {
+                    handle.record_denied();
+                }
             }
             judgements.push(judgement);
         }
 
         // 7. Act.
+        let format = ReplyFormat::for_accept(
+            parts
+                .headers
+                .get(header::ACCEPT)
+                .and_then(|v| v.to_str().ok()),
+        );
+        if !payload.is_batch()
+            && let Some(Judgement::Approve(_)) = judgements.first()
+            && let Some(Judgement::Approve(held)) = judgements.pop()
+        {
+            plan.in_session(session);
+            return self
+                .hold_for_approval(parts, bytes, identity, held, version, plan, format)
+                .await;
+        }
+        // A batch is forwarded whole or not at all, so a call in it cannot be held.
+        for judgement in &mut judgements {
+            if let Judgement::Approve(held) = judgement {
+                *judgement =
+                    Judgement::Refuse(self.denial(Some(&held.id), &held.decision, version));
+            }
+        }
         if judgements.iter().any(|j| matches!(j, Judgement::Refuse(_))) {
-            let format = ReplyFormat::for_accept(
-                parts
-                    .headers
-                    .get(header::ACCEPT)
-                    .and_then(|v| v.to_str().ok()),
-            );
             return Admission::Reply(refusal_reply(&payload, judgements, format));
         }
+        plan.in_session(session);
         match self.prepare_forward(&mut parts, &identity).await {
             Ok(()) => Admission::Forward {
                 request: Request::from_parts(parts, ForwardBody::buffered(bytes)),
@@ -395,8 +460,14 @@ impl Guard {
                         None,
                     ));
                 }
-                match verdict.decision.action {
-                    Action::Allow => Judgement::Forward,
+                match (verdict.decision.action, id) {
+                    (Action::Allow, _) => Judgement::Forward,
+                    (Action::Approve, Some(id)) => Judgement::Approve(approval_step::HeldCall {
+                        id: id.clone(),
+                        progress_token: progress_token(message),
+                        call,
+                        decision: verdict.decision,
+                    }),
                     _ => Judgement::Refuse(self.denial(id, &verdict.decision, version)),
                 }
             }
@@ -404,7 +475,7 @@ impl Guard {
         }
     }
 
-    fn denial(
+    pub(crate) fn denial(
         &self,
         id: Option<&RequestId>,
         decision: &Decision,
@@ -423,20 +494,34 @@ impl Guard {
             ),
             _ => format!("Blocked by policy: {reason}"),
         };
+        self.refusal(id, &text, &reason, rule, decision.action, version)
+    }
+
+    /// A refused call's answer in the configured [`DenialStyle`]: an `isError` result
+    /// saying `text`, or a `-31001` error with `{reason, rule, action}` as data.
+    pub(crate) fn refusal(
+        &self,
+        id: Option<&RequestId>,
+        text: &str,
+        reason: &str,
+        rule: Option<&str>,
+        action: Action,
+        version: ProtocolVersion,
+    ) -> Value {
         match (self.inner.settings.denial_style, id) {
-            (DenialStyle::ToolError, Some(id)) => tool_error_response(id, &text, version),
+            (DenialStyle::ToolError, Some(id)) => tool_error_response(id, text, version),
             _ => error_response(
                 id,
                 codes::POLICY_DENIED,
-                &text,
-                Some(json!({ "reason": reason, "rule": rule, "action": decision.action })),
+                text,
+                Some(json!({ "reason": reason, "rule": rule, "action": action })),
             ),
         }
     }
 
     /// Step 7 for a request that goes on: strip the caller's credentials, add the
     /// gateway's own, and hand the identity to the inner service.
-    async fn prepare_forward(
+    pub(crate) async fn prepare_forward(
         &self,
         parts: &mut Parts,
         identity: &Identity,
@@ -458,7 +543,7 @@ impl Guard {
         Ok(())
     }
 
-    fn response_limits(&self) -> ResponseLimits {
+    pub(crate) fn response_limits(&self) -> ResponseLimits {
         ResponseLimits {
             max_json_bytes: self.inner.settings.max_response_bytes,
             max_sse_event_bytes: self.inner.settings.max_sse_event_bytes,
@@ -521,6 +606,16 @@ fn refusal_reply(
         (_, None) => error_response(None, codes::POLICY_DENIED, "Blocked by policy", None),
     };
     replies::jsonrpc(StatusCode::OK, format, &value)
+}
+
+/// The client's `_meta.progressToken`, if it sent one.
+fn progress_token(message: &Message) -> Option<Value> {
+    message
+        .params()?
+        .get("_meta")?
+        .get("progressToken")
+        .filter(|t| t.is_string() || t.is_number())
+        .cloned()
 }
 
 fn single_request_id(payload: &Payload) -> Option<&RequestId> {

@@ -135,9 +135,16 @@ async fn denied_and_held_calls_are_tool_errors_with_the_reason() {
             .await
             .unwrap();
         assert_eq!(held.is_error, Some(true));
-        assert_eq!(
-            first_text(&held),
-            "Approval required by rule `writes-need-a-dba`: SQL writes need a DBA"
+        let text = first_text(&held);
+        assert!(
+            text.starts_with(
+                "Approval required by rule `writes-need-a-dba`: SQL writes need a DBA. Ticket "
+            ),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("Retry the identical call once it is approved."),
+            "{text}"
         );
 
         let read = call(

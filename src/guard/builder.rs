@@ -1,13 +1,17 @@
 //! [`GuardBuilder`]: assembles a [`Guard`] and checks its configuration.
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use super::catalog::ToolCatalog;
 use super::transport::TransportRules;
 use super::{DenialStyle, Guard, Settings, UpstreamCredentials};
+use crate::approval::Approvals;
 use crate::classify::Classifier;
 use crate::error::ConfigError;
 use crate::identity::{Authenticator, AuthenticatorChain, Identity};
 use crate::policy::Policy;
+use crate::session::SessionRegistry;
 
 /// The default cap on an MCP request body: 4 MiB, as rmcp's.
 pub const DEFAULT_MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
@@ -58,7 +62,13 @@ pub struct GuardBuilder {
     max_response_bytes: Option<usize>,
     max_sse_event_bytes: Option<usize>,
     denial_style: DenialStyle,
+    sessions: Option<SessionRegistry>,
+    approvals: Option<Approvals>,
+    progress_interval: Option<Duration>,
 }
+
+/// How often a call held for approval repeats its progress notification by default.
+pub const DEFAULT_PROGRESS_INTERVAL: Duration = Duration::from_secs(10);
 
 impl std::fmt::Debug for GuardBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -180,8 +190,30 @@ impl GuardBuilder {
         self
     }
 
+    /// The session registry (default: [`SessionRegistry::new`], in memory with its
+    /// default caps). Pass one built with your own settings, or share one registry
+    /// between several guards.
+    pub fn sessions(mut self, sessions: SessionRegistry) -> Self {
+        self.sessions = Some(sessions);
+        self
+    }
+
+    /// The approval service holding tickets for `approve` rules (default:
+    /// [`Approvals::in_memory`], which notifies reviewers through the log only).
+    pub fn approvals(mut self, approvals: Approvals) -> Self {
+        self.approvals = Some(approvals);
+        self
+    }
+
+    /// How often a call held for approval (wait flow) repeats its "awaiting approval"
+    /// progress notification (default 10 s; must be greater than zero).
+    pub fn progress_interval(mut self, interval: Duration) -> Self {
+        self.progress_interval = Some(interval);
+        self
+    }
+
     /// Checks the configuration and builds the guard. Fails without a policy, without
-    /// any authenticator or anonymous identity, or with a zero size cap.
+    /// any authenticator or anonymous identity, or with a zero size cap or interval.
     pub fn build(self) -> Result<Guard, ConfigError> {
         let policy = self
             .policy
@@ -236,6 +268,17 @@ impl GuardBuilder {
                 "max_sse_event_bytes",
             )?,
             denial_style: self.denial_style,
+            sessions: self.sessions.unwrap_or_default(),
+            approvals: self.approvals.unwrap_or_else(Approvals::in_memory),
+            progress_interval: match self.progress_interval {
+                Some(Duration::ZERO) => {
+                    return Err(ConfigError::new(
+                        "progress_interval must be greater than zero",
+                    ));
+                }
+                other => other.unwrap_or(DEFAULT_PROGRESS_INTERVAL),
+            },
+            tool_catalog: ToolCatalog::default(),
         };
         Ok(Guard::from_parts(policy, settings))
     }

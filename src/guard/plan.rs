@@ -8,10 +8,13 @@ use std::sync::Arc;
 use bytes::Bytes;
 use serde_json::Value;
 
-use crate::identity::Identity;
+use super::Guard;
+use super::session_step::{SessionOpener, SessionStep};
+use crate::identity::{BoxFuture, Identity};
 use crate::mcp::RequestId;
 use crate::mcp::sse::SseEvent;
 use crate::policy::Policy;
+use crate::session::{KillSignal, OpenStream, SessionHandle};
 
 /// Size caps that bound the memory a rewritten response may take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,17 +26,34 @@ pub(crate) struct ResponseLimits {
 }
 
 /// What to do with the response of one forwarded request.
-#[derive(Debug, Clone)]
 pub(crate) struct ResponsePlan {
     tools_list: Option<ToolsListFilter>,
     limits: ResponseLimits,
+    /// The session the request runs in.
+    session: Option<SessionHandle>,
+    /// The session's open stream: the response ends when the session is killed.
+    stream: Option<OpenStream>,
+    /// Opens the session of an `initialize` from the response's headers.
+    opener: Option<SessionOpener>,
 }
 
-#[derive(Debug, Clone)]
+impl std::fmt::Debug for ResponsePlan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResponsePlan")
+            .field("tools_list", &self.tools_list.as_ref().map(|t| &t.ids))
+            .field("limits", &self.limits)
+            .field("stream", &self.stream.is_some())
+            .field("opener", &self.opener.is_some())
+            .finish()
+    }
+}
+
 struct ToolsListFilter {
     ids: Vec<RequestId>,
     identity: Identity,
     policy: Arc<Policy>,
+    /// Where the definitions the server listed are remembered (for approval binding).
+    guard: Guard,
 }
 
 /// A response that must be rewritten but cannot be.
@@ -49,7 +69,57 @@ impl ResponsePlan {
         ResponsePlan {
             tools_list: None,
             limits,
+            session: None,
+            stream: None,
+            opener: None,
         }
+    }
+
+    /// Binds the response to its session: it ends when the session is killed, and an
+    /// `initialize` opens its session from the response headers.
+    pub(crate) fn in_session(&mut self, session: SessionStep) {
+        match session {
+            SessionStep::Open(handle) => {
+                self.stream = Some(handle.open_stream());
+                self.session = Some(handle);
+            }
+            SessionStep::OnResponse(opener) => self.opener = Some(opener),
+        }
+    }
+
+    /// The registry id of the request's session, when it has one yet.
+    pub(crate) fn session_id(&self) -> Option<String> {
+        self.session.as_ref().map(|s| s.id().to_owned())
+    }
+
+    /// Counts a call held for approval in the session.
+    pub(crate) fn record_held(&self) {
+        if let Some(session) = &self.session {
+            session.record_held();
+        }
+    }
+
+    /// The session's kill signal, when the request has a session.
+    pub(crate) fn kill_signal(&self) -> Option<KillSignal> {
+        self.session.as_ref().map(SessionHandle::kill_signal)
+    }
+
+    /// Called with the response headers before the body is read: opens a pending
+    /// session, and returns the future that ends the body when the session is killed.
+    pub(crate) fn on_response_headers(
+        &mut self,
+        status: http::StatusCode,
+        headers: &http::HeaderMap,
+    ) -> Option<BoxFuture<'static, ()>> {
+        if let Some(opener) = self.opener.take()
+            && status.is_success()
+            && let Some(handle) = opener.open(headers)
+        {
+            self.stream = Some(handle.open_stream());
+            self.session = Some(handle);
+        }
+        let stream = self.stream.take()?;
+        Some(Box::pin(async move { stream.signal().wait().await }))
     }
 
     /// Filters the `tools/list` result answering request `id` to what `identity` may see
@@ -59,6 +129,7 @@ impl ResponsePlan {
         id: RequestId,
         identity: &Identity,
         policy: &Arc<Policy>,
+        guard: &Guard,
     ) {
         match &mut self.tools_list {
             Some(filter) => filter.ids.push(id),
@@ -67,6 +138,7 @@ impl ResponsePlan {
                     ids: vec![id],
                     identity: identity.clone(),
                     policy: Arc::clone(policy),
+                    guard: guard.clone(),
                 })
             }
         }
@@ -116,6 +188,7 @@ impl ResponsePlan {
         };
         let mut changed = false;
         if let Some(Value::Array(tools)) = result.get_mut("tools") {
+            filter.guard.catalog().record(tools);
             let before = tools.len();
             tools.retain(|tool| {
                 tool.get("name")
@@ -184,7 +257,12 @@ tools = ["crm.*", "echo"]
             max_json_bytes: 1 << 20,
             max_sse_event_bytes: 1 << 20,
         });
-        plan.filter_tools_list(RequestId::Number(2), &alice, &policy);
+        let guard = Guard::builder()
+            .policy(Policy::from_toml_str(POLICY).unwrap())
+            .anonymous(alice.clone())
+            .build()
+            .unwrap();
+        plan.filter_tools_list(RequestId::Number(2), &alice, &policy, &guard);
         plan
     }
 

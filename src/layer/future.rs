@@ -111,9 +111,13 @@ where
 
 /// Wraps the inner response's body: untouched when the plan asks for nothing or the
 /// response carries no MCP messages, else rewritten as JSON or SSE.
-pub(crate) fn apply_plan<B>(response: Response<B>, plan: ResponsePlan) -> Response<GuardBody<B>> {
+pub(crate) fn apply_plan<B>(
+    response: Response<B>,
+    mut plan: ResponsePlan,
+) -> Response<GuardBody<B>> {
+    let stop = plan.on_response_headers(response.status(), response.headers());
     if plan.is_passthrough() || !response.status().is_success() {
-        return response.map(GuardBody::inner);
+        return response.map(|body| GuardBody::inner(body).stop_when(stop));
     }
     let media = crate::mcp::media_type(response.headers());
     let (mut parts, body) = response.into_parts();
@@ -123,7 +127,7 @@ pub(crate) fn apply_plan<B>(response: Response<B>, plan: ResponsePlan) -> Respon
         _ => GuardBody::inner(body),
     };
     parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(parts, body)
+    Response::from_parts(parts, body.stop_when(stop))
 }
 
 /// Unreachable in practice (a future polled after it finished); answered, never
