@@ -106,6 +106,11 @@ pub(crate) struct Settings {
     pub approvals: Approvals,
     pub progress_interval: std::time::Duration,
     pub tool_catalog: catalog::ToolCatalog,
+    #[cfg_attr(
+        not(feature = "admin"),
+        expect(dead_code, reason = "read by the admin API")
+    )]
+    pub admin_groups: Vec<String>,
 }
 
 impl std::fmt::Debug for Guard {
@@ -191,6 +196,19 @@ impl Guard {
     /// The approval tickets of `approve` rules: list, approve, deny (see [`Approvals`]).
     pub fn approvals(&self) -> &Approvals {
         &self.inner.settings.approvals
+    }
+
+    /// The admin API's view of this guard (see `tollgate::admin::router`).
+    #[cfg(feature = "admin")]
+    pub(crate) fn admin_state(&self) -> crate::admin::AdminState {
+        let guard = self.clone();
+        crate::admin::AdminState::new(
+            self.sessions().clone(),
+            self.approvals().clone(),
+            Arc::new(self.inner.settings.authenticator.clone()),
+        )
+        .with_admin_groups(self.inner.settings.admin_groups.iter().cloned())
+        .with_on_action(move |action| guard.record_admin_action(&action))
     }
 
     pub(crate) fn catalog(&self) -> &catalog::ToolCatalog {

@@ -171,7 +171,24 @@ pub enum AdminAction {
     },
 }
 
-/// The admin API router. Nest it under a path of your choice.
+/// The admin API of `guard`: reviewers and admins authenticate with the guard's own
+/// authenticators, admins are the members of the guard's
+/// [`admin_groups`](crate::GuardBuilder::admin_groups), and every action taken or
+/// refused is recorded by the guard. Nest it under a path of your choice, on a listener
+/// only operators reach.
+///
+/// ```no_run
+/// # async fn demo(guard: tollgate::Guard) -> std::io::Result<()> {
+/// let admin = axum::Router::new().nest("/admin", tollgate::admin::router(&guard));
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:9090").await?;
+/// axum::serve(listener, admin).await
+/// # }
+/// ```
+pub fn router(guard: &crate::Guard) -> Router {
+    router_from(guard.admin_state())
+}
+
+/// The admin API router over explicit state. Nest it under a path of your choice.
 pub fn router_from(state: AdminState) -> Router {
     Router::new()
         .route("/sessions", get(handlers::list_sessions))

@@ -51,4 +51,10 @@ impl Guard {
             "approved call forwarded"
         );
     }
+
+    /// An action taken or refused through the admin API.
+    #[cfg(feature = "admin")]
+    pub(crate) fn record_admin_action(&self, action: &crate::admin::AdminAction) {
+        tracing::info!(target: "tollgate::audit", ?action, "admin action");
+    }
 }

@@ -65,6 +65,7 @@ pub struct GuardBuilder {
     sessions: Option<SessionRegistry>,
     approvals: Option<Approvals>,
     progress_interval: Option<Duration>,
+    admin_groups: Vec<String>,
 }
 
 /// How often a call held for approval repeats its progress notification by default.
@@ -212,6 +213,17 @@ impl GuardBuilder {
         self
     }
 
+    /// Members of these groups may list, kill and revoke sessions through the admin API
+    /// (`tollgate::admin::router`, feature `admin`). Default: none.
+    pub fn admin_groups<I, S>(mut self, groups: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.admin_groups = groups.into_iter().map(Into::into).collect();
+        self
+    }
+
     /// Checks the configuration and builds the guard. Fails without a policy, without
     /// any authenticator or anonymous identity, or with a zero size cap or interval.
     pub fn build(self) -> Result<Guard, ConfigError> {
@@ -279,6 +291,7 @@ impl GuardBuilder {
                 other => other.unwrap_or(DEFAULT_PROGRESS_INTERVAL),
             },
             tool_catalog: ToolCatalog::default(),
+            admin_groups: self.admin_groups,
         };
         Ok(Guard::from_parts(policy, settings))
     }
