@@ -12,6 +12,7 @@ mod approval_step;
 mod audit;
 mod builder;
 mod catalog;
+mod control;
 mod plan;
 mod replies;
 mod session_step;
@@ -88,6 +89,8 @@ pub struct Guard {
 struct Inner {
     policy: ArcSwap<Policy>,
     settings: Settings,
+    /// Unix seconds of the last sweep of idle sessions and overdue tickets.
+    last_sweep: std::sync::atomic::AtomicU64,
 }
 
 /// Everything a guard is configured with, besides its policy.
@@ -182,6 +185,7 @@ impl Guard {
             inner: Arc::new(Inner {
                 policy: ArcSwap::from_pointee(policy),
                 settings,
+                last_sweep: std::sync::atomic::AtomicU64::new(0),
             }),
         }
     }
@@ -325,6 +329,7 @@ impl Guard {
     {
         let settings = &self.inner.settings;
         let (mut parts, body) = request.into_parts();
+        self.sweep_if_due().await;
 
         // 1. Transport.
         let kind = match settings.transport.admit(&parts) {

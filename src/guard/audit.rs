@@ -57,4 +57,25 @@ impl Guard {
     pub(crate) fn record_admin_action(&self, action: &crate::admin::AdminAction) {
         tracing::info!(target: "tollgate::audit", ?action, "admin action");
     }
+
+    /// A session was killed (directly, or by revoking its identity).
+    pub(crate) fn record_session_killed(&self, info: &SessionInfo, by: &str, reason: &str) {
+        tracing::info!(target: "tollgate::audit", session = %info.id, by, reason, "session killed");
+    }
+
+    /// A reviewer decided a ticket.
+    pub(crate) fn record_ticket_decided(
+        &self,
+        ticket: &Ticket,
+        reviewer: &Identity,
+        outcome: &str,
+    ) {
+        tracing::info!(
+            target: "tollgate::audit",
+            ticket = %ticket.id,
+            reviewer = %reviewer.subject,
+            outcome,
+            "approval decided"
+        );
+    }
 }
