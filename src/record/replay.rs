@@ -1,0 +1,1 @@
+//! Replay: a readable timeline of recorded sessions.

@@ -1,0 +1,1 @@
+//! Access-review reports from recorded sessions.
