@@ -335,6 +335,23 @@ impl Walk<'_> {
             return;
         };
 
+        // A file that does not continue the one before it: say so before anything else.
+        if let (Some(Some(previous)), Some(expected)) = (file_start, &self.expected_prev)
+            && prev != expected
+            && !reported
+        {
+            self.report.find(
+                Problem::Spliced,
+                path,
+                number,
+                format!(
+                    "the file does not continue {}: its first prev is not that file's last hash (the files belong to different trails, or files between them are missing)",
+                    previous.display()
+                ),
+            );
+            reported = true;
+        }
+
         // Sequence numbers.
         if kind == "checkpoint" {
             self.checkpoint(path, number, &value, seq, reported);
@@ -381,22 +398,17 @@ impl Walk<'_> {
             && prev != expected
             && !reported
         {
-            let (problem, message) = match file_start {
-                Some(Some(previous)) => (
-                    Problem::Spliced,
-                    format!(
-                        "the file does not continue {}: its first prev is not that file's last hash (the files belong to different trails, or files between them are missing)",
-                        previous.display()
-                    ),
-                ),
-                Some(None) if !self.started => (
+            let (problem, message) = if file_start.is_some() && !self.started {
+                (
                     Problem::MissingStart,
-                    "the trail does not start at genesis: earlier events or files are missing".into(),
-                ),
-                _ => (
+                    "the trail does not start at genesis: earlier events or files are missing"
+                        .to_owned(),
+                )
+            } else {
+                (
                     Problem::BrokenLink,
-                    "prev does not match the previous line's hash: a line before it was changed, removed or inserted".into(),
-                ),
+                    "prev does not match the previous line's hash: a line before it was changed, removed or inserted".to_owned(),
+                )
             };
             self.report.find(problem, path, number, message);
         }
