@@ -179,7 +179,7 @@ async fn truncation_is_detected() {
     // Cut mid-line: a torn last line.
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, &text[..text.len() - 20]).unwrap();
-    assert!(problems(&[path.clone()], &VerifyOptions::new()).contains(&Problem::TornLine));
+    assert!(problems(std::slice::from_ref(&path), &VerifyOptions::new()).contains(&Problem::TornLine));
 
     // Whole lines cut off the end: the trail no longer ends with a checkpoint.
     write_lines(&path, &all[..all.len() - 2]);
@@ -210,7 +210,7 @@ async fn a_checkpoint_forged_without_the_key_is_detected() {
     forged["hash"] = json!(hash);
     all.push(forged.to_string());
     write_lines(&path, &all);
-    let found = problems(&[path.clone()], &keyed());
+    let found = problems(std::slice::from_ref(&path), &keyed());
     assert_eq!(found, vec![Problem::ForgedCheckpoint]);
     // An unsigned one is refused too when a key is given.
     forged.as_object_mut().unwrap().remove("hmac");

@@ -768,25 +768,17 @@ impl Worker {
             })
         };
         for slot in &mut self.slots {
-            match timeout(self.write_timeout, slot.sink.close()).await {
-                Ok(Ok(())) => {}
-                Ok(Err(error)) if slot.required() => {
-                    if outcome.is_ok() {
-                        outcome = Err(RecordError::SinkFailing {
-                            sink: slot.sink.name().to_owned(),
-                            reason: error.to_string(),
-                        });
-                    }
-                }
-                Err(_) if slot.required() => {
-                    if outcome.is_ok() {
-                        outcome = Err(RecordError::SinkFailing {
-                            sink: slot.sink.name().to_owned(),
-                            reason: SinkError::TimedOut.to_string(),
-                        });
-                    }
-                }
-                _ => {}
+            let error = match timeout(self.write_timeout, slot.sink.close()).await {
+                Ok(Ok(())) => continue,
+                Ok(Err(error)) => error,
+                Err(_) => SinkError::TimedOut,
+            };
+            tracing::warn!(target: "tollgate::audit", sink = slot.sink.name(), %error, "closing an audit sink failed");
+            if slot.required() && outcome.is_ok() {
+                outcome = Err(RecordError::SinkFailing {
+                    sink: slot.sink.name().to_owned(),
+                    reason: error.to_string(),
+                });
             }
         }
         let closed = Err(RecordError::Closed);
