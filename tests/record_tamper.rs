@@ -179,7 +179,9 @@ async fn truncation_is_detected() {
     // Cut mid-line: a torn last line.
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, &text[..text.len() - 20]).unwrap();
-    assert!(problems(std::slice::from_ref(&path), &VerifyOptions::new()).contains(&Problem::TornLine));
+    assert!(
+        problems(std::slice::from_ref(&path), &VerifyOptions::new()).contains(&Problem::TornLine)
+    );
 
     // Whole lines cut off the end: the trail no longer ends with a checkpoint.
     write_lines(&path, &all[..all.len() - 2]);
