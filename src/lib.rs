@@ -68,6 +68,7 @@ pub mod identity;
 pub mod layer;
 pub mod mcp;
 pub mod policy;
+pub mod record;
 pub mod session;
 
 pub use classify::{Classification, Classifier, Risk};
@@ -76,3 +77,4 @@ pub use guard::{DenialStyle, Guard, GuardBuilder, UpstreamCredentials, Verdict};
 pub use identity::{Authenticator, Identity};
 pub use layer::{GuardLayer, GuardService};
 pub use policy::{Decision, Policy};
+pub use record::{Event, Sink};

@@ -1,7 +1,9 @@
-//! The `tollgate` command-line tool: review policies and classifications offline.
+//! The `tollgate` command-line tool: review policies, classifications and audit trails
+//! offline.
 //!
-//! Exit codes: 0 success (an allowed call), 1 a finding that fails the command (a denied
-//! call, or one that needs approval), 2 bad usage or bad input.
+//! Exit codes: 0 success (an allowed call, an intact trail), 1 a finding that fails the
+//! command (a denied call, one that needs approval, a trail with integrity findings),
+//! 2 bad usage or bad input (unreadable files).
 
 use std::process::ExitCode;
 
@@ -52,7 +54,56 @@ enum Command {
         #[arg(long)]
         policy: Option<String>,
     },
+    /// Verify the hash chain and checkpoints of a JSONL audit trail (all its rotated
+    /// files, in any order). Exit 1 on any finding.
+    Verify {
+        /// The trail's files.
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// A file holding the checkpoint HMAC key (a trailing line break is ignored).
+        #[arg(long)]
+        key: Option<String>,
+        /// Require the trail to end with a checkpoint (a cleanly shut down recorder).
+        #[arg(long)]
+        sealed: bool,
+        /// Accept a trail whose first file does not start the chain (older files removed).
+        #[arg(long)]
+        allow_partial: bool,
+    },
+    /// Show recorded sessions as a readable timeline.
+    Replay {
+        /// The trail's files.
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// Only this session.
+        #[arg(long)]
+        session: Option<String>,
+    },
+    /// The access-review report: per identity and per session.
+    Report {
+        /// The trail's files.
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// md, html, csv or json.
+        #[arg(long, default_value = "md")]
+        format: String,
+        /// Only events at or after this time (RFC 3339 or YYYY-MM-DD).
+        #[arg(long)]
+        since: Option<String>,
+        /// Only events before this time (RFC 3339 or YYYY-MM-DD).
+        #[arg(long)]
+        until: Option<String>,
+        /// Only this subject.
+        #[arg(long)]
+        subject: Option<String>,
+        /// The checkpoint key file, for the integrity status.
+        #[arg(long)]
+        key: Option<String>,
+    },
 }
+
+#[path = "tollgate/audit.rs"]
+mod audit;
 
 /// A command's failure: bad input (exit 2) with a one-line message.
 struct Failure(String);
@@ -67,6 +118,28 @@ fn main() -> ExitCode {
             json,
         } => check(&policy, &identity, &call, json),
         Command::Classify { tool, args, policy } => classify(&tool, &args, policy.as_deref()),
+        Command::Verify {
+            files,
+            key,
+            sealed,
+            allow_partial,
+        } => audit::verify(&files, key.as_deref(), sealed, allow_partial),
+        Command::Replay { files, session } => audit::replay(&files, session),
+        Command::Report {
+            files,
+            format,
+            since,
+            until,
+            subject,
+            key,
+        } => audit::report(
+            &files,
+            &format,
+            since.as_deref(),
+            until.as_deref(),
+            subject,
+            key.as_deref(),
+        ),
     };
     match outcome {
         Ok(code) => code,
