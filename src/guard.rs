@@ -114,6 +114,7 @@ pub(crate) struct Settings {
         expect(dead_code, reason = "read by the admin API")
     )]
     pub admin_groups: Vec<String>,
+    pub recorder: Option<crate::record::Recorder>,
 }
 
 impl std::fmt::Debug for Guard {

@@ -132,7 +132,7 @@ impl Guard {
             }
         };
         plan.record_held();
-        self.record_approval_requested(&identity, &held, &ticket);
+        self.record_approval_requested(&identity, session_id.as_deref(), &held, &ticket);
         let review_url = approvals.review_url(ticket.id);
         let rule = held.decision.rule.as_deref().unwrap_or("default");
 

@@ -11,6 +11,7 @@ use crate::classify::Classifier;
 use crate::error::ConfigError;
 use crate::identity::{Authenticator, AuthenticatorChain, Identity};
 use crate::policy::Policy;
+use crate::record::Recorder;
 use crate::session::SessionRegistry;
 
 /// The default cap on an MCP request body: 4 MiB, as rmcp's.
@@ -66,6 +67,7 @@ pub struct GuardBuilder {
     approvals: Option<Approvals>,
     progress_interval: Option<Duration>,
     admin_groups: Vec<String>,
+    recorder: Option<Recorder>,
 }
 
 /// How often a call held for approval repeats its progress notification by default.
@@ -224,6 +226,15 @@ impl GuardBuilder {
         self
     }
 
+    /// Records every session, call, decision, approval and result to `recorder`'s
+    /// sinks (default: none). While a `required` sink fails, new tool calls are
+    /// refused with a clear error; with `Durability::Sync` a call is forwarded only
+    /// once its `call` event is durable.
+    pub fn recorder(mut self, recorder: Recorder) -> Self {
+        self.recorder = Some(recorder);
+        self
+    }
+
     /// Checks the configuration and builds the guard. Fails without a policy, without
     /// any authenticator or anonymous identity, or with a zero size cap or interval.
     pub fn build(self) -> Result<Guard, ConfigError> {
@@ -292,6 +303,7 @@ impl GuardBuilder {
             },
             tool_catalog: ToolCatalog::default(),
             admin_groups: self.admin_groups,
+            recorder: self.recorder,
         };
         Ok(Guard::from_parts(policy, settings))
     }

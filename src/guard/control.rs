@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use super::Guard;
 use crate::approval::{ApprovalError, Ticket, TicketId};
 use crate::identity::Identity;
+use crate::record::ApprovalOutcome;
 use crate::session::{SessionError, SessionInfo, SessionKey};
 
 /// How often idle sessions and overdue tickets are swept, at most.
@@ -52,8 +53,9 @@ impl Guard {
         reviewer: &Identity,
         comment: Option<String>,
     ) -> Result<Ticket, ApprovalError> {
-        let ticket = self.approvals().approve(id, reviewer, comment).await?;
-        self.record_ticket_decided(&ticket, reviewer, "approved");
+        let ticket = self.approvals().approve(id, reviewer, comment.clone()).await?;
+        let outcome = ApprovalOutcome::Approved;
+        self.record_ticket_decided(&ticket, Some(reviewer), outcome, comment.as_deref());
         Ok(ticket)
     }
 
@@ -64,8 +66,9 @@ impl Guard {
         reviewer: &Identity,
         comment: Option<String>,
     ) -> Result<Ticket, ApprovalError> {
-        let ticket = self.approvals().deny(id, reviewer, comment).await?;
-        self.record_ticket_decided(&ticket, reviewer, "denied");
+        let ticket = self.approvals().deny(id, reviewer, comment.clone()).await?;
+        let outcome = ApprovalOutcome::Denied;
+        self.record_ticket_decided(&ticket, Some(reviewer), outcome, comment.as_deref());
         Ok(ticket)
     }
 
@@ -87,7 +90,7 @@ impl Guard {
             return;
         }
         for info in self.sessions().expire_idle(now) {
-            self.record_session_ended(&info, "idle");
+            self.record_session_ended(&info, crate::record::EndReason::Idle);
         }
         if let Err(error) = self.approvals().expire_due().await {
             tracing::warn!(target: "tollgate::approval", %error, "expiring tickets failed");

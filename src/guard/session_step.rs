@@ -120,7 +120,7 @@ impl Guard {
         if parts.method == Method::DELETE && header.is_some() {
             // The client ends its session; the request still goes to the server.
             if let Some(info) = registry.end(handle.key()) {
-                self.record_session_ended(&info, "delete");
+                self.record_session_ended(&info, crate::record::EndReason::Delete);
             }
         }
         Ok(SessionStep::Open(handle))

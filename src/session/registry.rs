@@ -307,6 +307,7 @@ impl SessionRegistry {
             }
             drop(meta);
             return Ok(SessionHandle {
+                opened: false,
                 entry: Arc::clone(entry),
             });
         }
@@ -346,7 +347,10 @@ impl SessionRegistry {
         state.sessions.insert(key.clone(), Arc::clone(&entry));
         state.by_id.insert(id, key.clone());
         *state.per_principal.entry(principal).or_insert(0) += 1;
-        Ok(SessionHandle { entry })
+        Ok(SessionHandle {
+            entry,
+            opened: true,
+        })
     }
 
     /// Every live session, oldest first.
@@ -546,6 +550,7 @@ fn random_hex() -> Option<String> {
 #[derive(Clone)]
 pub struct SessionHandle {
     entry: Arc<Entry>,
+    opened: bool,
 }
 
 impl std::fmt::Debug for SessionHandle {
@@ -561,6 +566,11 @@ impl SessionHandle {
     /// The registry's id of the session.
     pub fn id(&self) -> &str {
         &self.entry.id
+    }
+
+    /// Whether this request opened the session (rather than finding it live).
+    pub fn is_new(&self) -> bool {
+        self.opened
     }
 
     /// The session's key.
