@@ -62,6 +62,7 @@ pub mod identity;
 pub mod layer;
 pub mod mcp;
 pub mod policy;
+pub mod redact;
 
 pub use classify::{Classification, Classifier, Risk};
 pub use error::{BoxError, ConfigError};
@@ -69,3 +70,4 @@ pub use guard::{DenialStyle, Guard, GuardBuilder, UpstreamCredentials, Verdict};
 pub use identity::{Authenticator, Identity};
 pub use layer::{GuardLayer, GuardService};
 pub use policy::{Decision, Policy};
+pub use redact::Redactor;
