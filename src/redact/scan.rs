@@ -292,7 +292,8 @@ impl Scanner {
                 continue;
             }
             let before_cards = out.len();
-            if self.on(Detector::CreditCard) {
+            // After a `+` only a phone number can follow.
+            if self.on(Detector::CreditCard) && prev != Some(b'+') {
                 cards(groups, &slices, out);
             }
             if out.len() == before_cards && self.on(Detector::Phone) {
