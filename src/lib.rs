@@ -70,6 +70,7 @@ pub mod mcp;
 pub mod policy;
 pub mod record;
 pub mod session;
+pub mod redact;
 
 pub use classify::{Classification, Classifier, Risk};
 pub use error::{BoxError, ConfigError};
@@ -78,3 +79,4 @@ pub use identity::{Authenticator, Identity};
 pub use layer::{GuardLayer, GuardService};
 pub use policy::{Decision, Policy};
 pub use record::{Event, Sink};
+pub use redact::Redactor;

@@ -1,9 +1,10 @@
 //! The `tollgate` command-line tool: review policies, classifications and audit trails
 //! offline.
 //!
-//! Exit codes: 0 success (an allowed call, an intact trail), 1 a finding that fails the
-//! command (a denied call, one that needs approval, a trail with integrity findings),
-//! 2 bad usage or bad input (unreadable files).
+//! `check`, `classify`, `redact`, `verify`, `replay` and `report`. Exit codes: 0
+//! success (an allowed call, an intact trail), 1 a finding that fails the command (a
+//! denied call, one that needs approval, a trail with integrity findings), 2 bad usage
+//! or bad input (unreadable files).
 
 use std::process::ExitCode;
 
@@ -100,6 +101,18 @@ enum Command {
         #[arg(long)]
         key: Option<String>,
     },
+    /// Redact PII and secrets: stdin to stdout. Plain text by default; with --jsonl each
+    /// input line is one JSON value and each output line its redacted form (strings that
+    /// hold JSON are redacted as JSON).
+    Redact {
+        /// A policy whose `[redact]` section to apply (default: every built-in detector,
+        /// full masks). Group and tool rules do not apply here.
+        #[arg(long)]
+        policy: Option<String>,
+        /// One JSON value per line.
+        #[arg(long)]
+        jsonl: bool,
+    },
 }
 
 #[path = "tollgate/audit.rs"]
@@ -140,6 +153,7 @@ fn main() -> ExitCode {
             subject,
             key.as_deref(),
         ),
+        Command::Redact { policy, jsonl } => redact(policy.as_deref(), jsonl),
     };
     match outcome {
         Ok(code) => code,
@@ -252,5 +266,52 @@ fn classify(tool: &str, args: &str, policy: Option<&str>) -> Result<ExitCode, Fa
         .map_err(|e| Failure(e.to_string()))?;
     let text = serde_json::to_string_pretty(&classification).map_err(|e| Failure(e.to_string()))?;
     println!("{text}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn redact(policy: Option<&str>, jsonl: bool) -> Result<ExitCode, Failure> {
+    use std::io::{BufRead, Read, Write};
+
+    let redactor = match policy {
+        Some(path) => {
+            let policy = load_policy(path)?;
+            let nobody = Identity::new("cli", tollgate::identity::IdentityKind::User);
+            policy.redactor_for(&nobody, None)
+        }
+        None => Some(std::sync::Arc::new(tollgate::Redactor::default())),
+    };
+    let stdin = std::io::stdin();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let write_failed = |e: std::io::Error| Failure(format!("cannot write to stdout: {e}"));
+    if !jsonl {
+        let mut text = String::new();
+        stdin
+            .lock()
+            .read_to_string(&mut text)
+            .map_err(|e| Failure(format!("stdin is not UTF-8 text: {e}")))?;
+        let redacted = match &redactor {
+            Some(r) => r.redact_text(&text).0,
+            None => std::borrow::Cow::Borrowed(text.as_str()),
+        };
+        out.write_all(redacted.as_bytes()).map_err(write_failed)?;
+        out.flush().map_err(write_failed)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    for (n, line) in stdin.lock().lines().enumerate() {
+        let line = line.map_err(|e| Failure(format!("line {}: cannot read: {e}", n + 1)))?;
+        let line = line.strip_suffix('\r').unwrap_or(&line);
+        if line.trim().is_empty() {
+            writeln!(out).map_err(write_failed)?;
+            continue;
+        }
+        let mut value: Value = serde_json::from_str(line)
+            .map_err(|e| Failure(format!("line {}: not valid JSON: {e}", n + 1)))?;
+        if let Some(r) = &redactor {
+            r.redact_value(&mut value, "");
+        }
+        serde_json::to_writer(&mut out, &value).map_err(|e| Failure(e.to_string()))?;
+        writeln!(out).map_err(write_failed)?;
+    }
+    out.flush().map_err(write_failed)?;
     Ok(ExitCode::SUCCESS)
 }

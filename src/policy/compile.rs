@@ -40,6 +40,7 @@ pub(crate) struct Compiled {
     pub(crate) rules: Vec<Rule>,
     pub(crate) index: ToolIndex,
     pub(crate) classifier: PolicyClassifier,
+    pub(crate) redaction: super::redact::PolicyRedaction,
 }
 
 /// Compiles `file`, read from `origin`.
@@ -50,6 +51,7 @@ pub(crate) fn compile(file: FileSpec, origin: &str) -> Result<Compiled, PolicyEr
         labels,
         classify,
         inspect,
+        redact,
     } = file;
     // File order across kinds: "the first matching deny rule" is the first in the file.
     rules.sort_by_key(|r| r.offset);
@@ -98,11 +100,13 @@ pub(crate) fn compile(file: FileSpec, origin: &str) -> Result<Compiled, PolicyEr
     let label_index = label_index.build().map_err(|e| file_error(origin, e))?;
 
     let settings = compile_inspectors(origin, classify, inspect)?;
+    let redaction = super::redact::compile(origin, redact)?;
     Ok(Compiled {
         default: default.unwrap_or(Action::Deny),
         rules: compiled,
         index,
         classifier: PolicyClassifier::new(RuleClassifier::new(label_rules, label_index), settings),
+        redaction,
     })
 }
 

@@ -10,6 +10,7 @@ use serde_json::value::RawValue;
 
 use super::Action;
 use super::error::{PolicyError, RuleRef, line_col};
+use super::redact::{RedactSection, RedactSpec};
 use super::spec::{ClassifySpec, FileSpec, Located, RuleKind};
 use super::version::{VersionSeen, check_version};
 
@@ -38,6 +39,8 @@ struct Strict<'a> {
     classify: ClassifySpec,
     #[serde(borrow, default)]
     inspect: Vec<&'a RawValue>,
+    #[serde(borrow, default)]
+    redact: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
@@ -70,6 +73,35 @@ pub(crate) fn read(src: &str, origin: &str) -> Result<FileSpec, PolicyError> {
         labels: located(src, origin, RuleKind::Label, &strict.label)?,
         classify: strict.classify,
         inspect: located(src, origin, RuleKind::Inspect, &strict.inspect)?,
+        redact: strict
+            .redact
+            .map(|raw| redact_section(src, origin, raw))
+            .transpose()?,
+    })
+}
+
+/// The `[redact]` object; its entries are located at the section's line.
+fn redact_section(src: &str, origin: &str, raw: &RawValue) -> Result<RedactSection, PolicyError> {
+    let (line, column) = line_col(src, offset(src, raw));
+    let spec: RedactSpec = serde_json::from_str(raw.get()).map_err(|e| {
+        let (l, c) = if e.line() <= 1 {
+            (line, column + e.column().saturating_sub(1))
+        } else {
+            (line + e.line() - 1, e.column())
+        };
+        PolicyError::Syntax {
+            origin: origin.to_owned(),
+            line: l,
+            column: c,
+            rule: None,
+            message: format!("[redact]: {}", message(&e)),
+        }
+    })?;
+    Ok(RedactSection {
+        pattern_lines: vec![line; spec.pattern.len()],
+        rule_lines: vec![line; spec.rule.len()],
+        spec,
+        line,
     })
 }
 

@@ -13,6 +13,7 @@ use toml::Spanned;
 
 use super::Action;
 use super::error::{PolicyError, RuleRef, line_col};
+use super::redact::{RedactSection, RedactSpec};
 use super::spec::{ClassifySpec, FileSpec, InspectSpec, LabelSpec, Located, RuleKind, RuleSpec};
 use super::version::{VersionSeen, check_version};
 
@@ -33,6 +34,16 @@ struct Probe {
     label: Vec<ProbeRule>,
     #[serde(default)]
     inspect: Vec<ProbeRule>,
+    redact: Option<Spanned<RedactProbe>>,
+}
+
+/// Where the `[[redact.pattern]]` and `[[redact.rule]]` entries start.
+#[derive(Deserialize)]
+struct RedactProbe {
+    #[serde(default)]
+    pattern: Vec<ProbeRule>,
+    #[serde(default)]
+    rule: Vec<ProbeRule>,
 }
 
 #[derive(Deserialize)]
@@ -54,6 +65,7 @@ struct Strict {
     classify: ClassifySpec,
     #[serde(default)]
     inspect: Vec<Spanned<InspectSpec>>,
+    redact: Option<RedactSpec>,
 }
 
 /// Parses `src` (TOML) named `origin`.
@@ -90,7 +102,25 @@ pub(crate) fn read(src: &str, origin: &str) -> Result<FileSpec, PolicyError> {
         labels: located(src, RuleKind::Label, strict.label),
         classify: strict.classify,
         inspect: located(src, RuleKind::Inspect, strict.inspect),
+        redact: strict
+            .redact
+            .map(|spec| redact_section(src, probe.redact.as_ref(), spec)),
     })
+}
+
+fn redact_section(
+    src: &str,
+    probe: Option<&Spanned<RedactProbe>>,
+    spec: RedactSpec,
+) -> RedactSection {
+    let line = |offset: usize| line_col(src, offset).0;
+    let lines = |list: &[ProbeRule]| list.iter().map(|r| line(r.span().start)).collect();
+    RedactSection {
+        spec,
+        line: probe.map_or(1, |p| line(p.span().start)),
+        pattern_lines: probe.map_or_else(Vec::new, |p| lines(&p.get_ref().pattern)),
+        rule_lines: probe.map_or_else(Vec::new, |p| lines(&p.get_ref().rule)),
+    }
 }
 
 fn located<S>(src: &str, kind: RuleKind, list: Vec<Spanned<S>>) -> Vec<Located<S>> {

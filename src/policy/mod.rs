@@ -115,6 +115,7 @@ pub(crate) mod index;
 mod inspect;
 pub(crate) mod label;
 mod matcher;
+mod redact;
 mod scopes;
 mod spec;
 mod version;
@@ -148,6 +149,7 @@ pub struct Policy {
     rules: Vec<Rule>,
     index: ToolIndex,
     classifier: PolicyClassifier,
+    redaction: redact::PolicyRedaction,
 }
 
 impl Policy {
@@ -191,6 +193,7 @@ impl Policy {
             rules,
             index,
             classifier,
+            redaction,
         } = compile::compile(file, origin)?;
         Ok(Policy {
             origin: origin.to_owned(),
@@ -199,6 +202,7 @@ impl Policy {
             rules,
             index,
             classifier,
+            redaction,
         })
     }
 
@@ -308,6 +312,19 @@ impl Policy {
     /// `[[inspect]]` entries and `[classify]` settings configure.
     pub fn classifier(&self) -> &PolicyClassifier {
         &self.classifier
+    }
+
+    /// The redactor for responses to `identity` from `tool` (`None` for traffic that is
+    /// not a tool call), precompiled at load: the first `[[redact.rule]]` that matches,
+    /// else the `[redact]` section, else — without a section — every built-in detector
+    /// with full masks. `None` only when the policy turns redaction off. See
+    /// [`redact`](crate::redact) and the `[redact]` format in this module's source docs.
+    pub fn redactor_for(
+        &self,
+        identity: &Identity,
+        tool: Option<&str>,
+    ) -> Option<std::sync::Arc<crate::Redactor>> {
+        self.redaction.redactor_for(identity, tool)
     }
 
     /// The action when no rule matches.

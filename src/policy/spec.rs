@@ -181,4 +181,6 @@ pub(crate) struct FileSpec {
     pub(crate) labels: Vec<Located<LabelSpec>>,
     pub(crate) classify: ClassifySpec,
     pub(crate) inspect: Vec<Located<InspectSpec>>,
+    /// The `[redact]` section, when the file has one.
+    pub(crate) redact: Option<super::redact::RedactSection>,
 }

@@ -1,0 +1,534 @@
+//! The scanner: every enabled detector over one normalized text, in a few linear passes
+//! (digit groups; `@`; `:`; one Aho-Corasick pass over key prefixes and key words;
+//! optional base64 runs; user patterns), then overlapping spans resolved.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use base64::Engine;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+
+use super::detector::{Detector, DetectorSet, Span, SpanKind};
+use super::normalize::normalize;
+use super::pattern::UserPattern;
+use super::secrets::generic::{self, KeyStrength};
+use super::secrets::{aws, github, jwt, private_key, slack};
+use super::text::{at, before, is_word, preceded_by, run_end};
+use super::{card, email, iban, ip, phone, ssn};
+
+/// What a literal found by the keyword pass triggers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Trigger {
+    AwsKeyId,
+    AwsSecretWord,
+    Github,
+    Slack,
+    Jwt,
+    Pem,
+    SecretWord,
+    /// Only for the prefilter: context words and field-rule literals.
+    Context,
+}
+
+/// The keyword literals, in pattern-id order.
+fn keyword_table() -> Vec<(&'static str, Trigger)> {
+    let mut t = Vec::new();
+    t.extend(aws::KEY_ID_PREFIXES.iter().map(|p| (*p, Trigger::AwsKeyId)));
+    t.extend(
+        aws::SECRET_WORDS
+            .iter()
+            .map(|p| (*p, Trigger::AwsSecretWord)),
+    );
+    t.extend(github::PREFIXES.iter().map(|p| (*p, Trigger::Github)));
+    t.extend(slack::PREFIXES.iter().map(|p| (*p, Trigger::Slack)));
+    t.push(("eyJ", Trigger::Jwt));
+    t.push(("-----BEGIN ", Trigger::Pem));
+    t.extend(
+        generic::PASSWORD_WORDS
+            .iter()
+            .map(|p| (*p, Trigger::SecretWord)),
+    );
+    t.extend(
+        generic::SECRET_WORDS
+            .iter()
+            .map(|p| (*p, Trigger::SecretWord)),
+    );
+    t.extend(ssn::CONTEXT_WORDS.iter().map(|p| (*p, Trigger::Context)));
+    t.extend(phone::CONTEXT_WORDS.iter().map(|p| (*p, Trigger::Context)));
+    t
+}
+
+/// The keyword automaton plus what each pattern triggers.
+#[derive(Debug, Clone)]
+pub(crate) struct Keywords {
+    ac: Option<AhoCorasick>,
+    literals: Vec<(String, Trigger)>,
+}
+
+impl Keywords {
+    /// The built-in literals plus `extra` (prefilter-only literals from field rules).
+    pub(crate) fn new(extra: &[String]) -> Keywords {
+        let mut literals: Vec<(String, Trigger)> = keyword_table()
+            .into_iter()
+            .map(|(s, t)| (s.to_owned(), t))
+            .collect();
+        literals.extend(extra.iter().map(|s| (s.clone(), Trigger::Context)));
+        let ac = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(literals.iter().map(|(s, _)| s.as_bytes()))
+            .ok();
+        Keywords { ac, literals }
+    }
+
+    /// Every keyword occurrence: `(start, end, trigger)`. Without an automaton (it failed
+    /// to build) a plain search, slower but equivalent.
+    fn each(&self, text: &[u8], mut f: impl FnMut(usize, usize, Trigger)) {
+        match &self.ac {
+            Some(ac) => {
+                for m in ac.find_iter(text) {
+                    if let Some((_, t)) = self.literals.get(m.pattern().as_usize()) {
+                        f(m.start(), m.end(), *t);
+                    }
+                }
+            }
+            None => {
+                let lower = text.to_ascii_lowercase();
+                for (lit, t) in &self.literals {
+                    let lit = lit.to_ascii_lowercase();
+                    for s in memchr::memmem::find_iter(&lower, lit.as_bytes()) {
+                        f(s, s + lit.len(), *t);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether any keyword occurs in `bytes`.
+    pub(crate) fn any(&self, bytes: &[u8]) -> bool {
+        match &self.ac {
+            Some(ac) => ac.is_match(bytes),
+            None => {
+                let mut found = false;
+                self.each(bytes, |_, _, _| found = true);
+                found
+            }
+        }
+    }
+}
+
+/// What the JSON key of a string says about its content.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct KeyContext {
+    pub(crate) ssn: bool,
+    pub(crate) phone: bool,
+    pub(crate) version: bool,
+    pub(crate) aws_secret: bool,
+    pub(crate) secret: Option<KeyStrength>,
+}
+
+impl KeyContext {
+    /// The context of a value under `key`.
+    pub(crate) fn of(key: &str) -> KeyContext {
+        let lower = key.to_ascii_lowercase();
+        let has = |words: &[&str]| words.iter().any(|w| lower.contains(w.trim()));
+        let secret = generic::key_strength(&lower);
+        KeyContext {
+            ssn: has(ssn::CONTEXT_WORDS),
+            phone: has(phone::CONTEXT_WORDS),
+            version: has(ip::VERSION_WORDS),
+            aws_secret: has(aws::SECRET_WORDS) || lower.contains("aws") && lower.contains("secret"),
+            secret: (secret != KeyStrength::None).then_some(secret),
+        }
+    }
+}
+
+/// Decodes standard and URL-safe base64, padded or not.
+const B64_STD: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+const B64_URL: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::URL_SAFE,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// Shortest base64 run decoded, and the most decoded per run.
+const MIN_BASE64: usize = 24;
+const MAX_BASE64: usize = 1 << 20;
+
+/// The configured detectors.
+#[derive(Debug, Clone)]
+pub(crate) struct Scanner {
+    pub(crate) detectors: DetectorSet,
+    pub(crate) keywords: Keywords,
+    pub(crate) patterns: Vec<UserPattern>,
+    pub(crate) decode_base64: bool,
+}
+
+impl Scanner {
+    fn on(&self, d: Detector) -> bool {
+        self.detectors.has(d)
+    }
+
+    /// Every match in `text` (normalized), overlaps resolved, in order.
+    pub(crate) fn scan(&self, text: &str, ctx: &KeyContext, nested: bool) -> Vec<Span> {
+        let t = text.as_bytes();
+        let mut out = Vec::new();
+        self.whole_value(t, ctx, &mut out);
+        self.digit_pass(t, ctx, &mut out);
+        if self.on(Detector::Email) {
+            for a in memchr::memchr_iter(b'@', t) {
+                if let Some((s, e)) = email::around(t, a) {
+                    out.push(Span::new(s, e, Detector::Email));
+                }
+            }
+        }
+        if self.on(Detector::IpAddress) {
+            self.colon_pass(t, &mut out);
+        }
+        self.keyword_pass(t, ctx, &mut out);
+        if self.decode_base64 && !nested {
+            self.base64_pass(t, ctx, &mut out);
+        }
+        for (i, p) in self.patterns.iter().enumerate() {
+            for m in p.regex.find_iter(text) {
+                if p.accepts(m.as_str()) {
+                    out.push(Span {
+                        start: m.start(),
+                        end: m.end(),
+                        kind: SpanKind::Pattern(i),
+                    });
+                }
+            }
+        }
+        resolve(out)
+    }
+
+    /// A whole string under a secret key.
+    fn whole_value(&self, t: &[u8], ctx: &KeyContext, out: &mut Vec<Span>) {
+        if ctx.aws_secret && self.on(Detector::AwsSecretKey) && aws::is_secret_key(t) {
+            out.push(Span::new(0, t.len(), Detector::AwsSecretKey));
+        } else if let Some(strength) = ctx.secret
+            && self.on(Detector::GenericSecret)
+            && generic::is_secret_value(t, strength)
+        {
+            out.push(Span::new(0, t.len(), Detector::GenericSecret));
+        }
+    }
+
+    /// Cards, SSNs, phones, IPv4 addresses and IBANs: one walk over groups of digits.
+    fn digit_pass(&self, t: &[u8], ctx: &KeyContext, out: &mut Vec<Span>) {
+        let mut i = 0;
+        while let Some(off) = t
+            .get(i..)
+            .and_then(|r| r.iter().position(u8::is_ascii_digit))
+        {
+            let j = i + off;
+            if self.on(Detector::Iban)
+                && j >= 2
+                && at(t, j - 2).is_some_and(|b| b.is_ascii_uppercase())
+                && at(t, j - 1).is_some_and(|b| b.is_ascii_uppercase())
+                && !before(t, j - 2).is_some_and(is_word)
+                && let Some(end) = iban::find(t, j - 2)
+            {
+                out.push(Span::new(j - 2, end, Detector::Iban));
+                i = end;
+                continue;
+            }
+            let prev = before(t, j);
+            let inside_word = prev.is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+                || matches!(prev, Some(b'-' | b'.')) && before(t, j - 1).is_some_and(is_word);
+            if inside_word {
+                i = run_end(t, j, is_word);
+                continue;
+            }
+            // A `(` or `+` right before the digits belongs to a phone number.
+            let start = match prev {
+                Some(b'(' | b'+') if !before(t, j - 1).is_some_and(is_word) => j - 1,
+                _ => j,
+            };
+            let mut groups = [(0usize, 0usize); 12];
+            let mut count = 0;
+            let mut sep = None;
+            let mut k = j;
+            loop {
+                let e = run_end(t, k, |b| b.is_ascii_digit());
+                let Some(slot) = groups.get_mut(count) else {
+                    break;
+                };
+                *slot = (k, e);
+                count += 1;
+                match at(t, e) {
+                    Some(s @ (b' ' | b'-' | b'.'))
+                        if at(t, e + 1).is_some_and(|b| b.is_ascii_digit())
+                            && sep.is_none_or(|p| p == s) =>
+                    {
+                        sep = Some(s);
+                        k = e + 1;
+                    }
+                    _ => break,
+                }
+            }
+            let groups = groups.get(..count).unwrap_or(&[]);
+            let region_end = groups.last().map_or(j, |g| g.1);
+            i = region_end.max(j + 1);
+            if at(t, region_end).is_some_and(|b| b.is_ascii_alphabetic() || b == b'_') {
+                i = run_end(t, region_end, is_word);
+                continue;
+            }
+            let slices: Vec<&[u8]> = groups.iter().filter_map(|&(a, b)| t.get(a..b)).collect();
+            let short_groups = slices.iter().all(|g| g.len() <= 3);
+            if sep == Some(b'.') && short_groups {
+                // Dotted quads and version strings are never cards or phones.
+                if self.on(Detector::IpAddress)
+                    && ip::is_ipv4_groups(&slices)
+                    && !ctx.version
+                    && !preceded_by(t, j, 24, ip::VERSION_WORDS)
+                {
+                    out.push(Span::new(j, region_end, Detector::IpAddress));
+                }
+                continue;
+            }
+            if self.on(Detector::UsSsn) && self.ssn(t, j, region_end, sep, &slices, ctx, out) {
+                continue;
+            }
+            let before_cards = out.len();
+            // After a `+` only a phone number can follow.
+            if self.on(Detector::CreditCard) && prev != Some(b'+') {
+                cards(groups, &slices, out);
+            }
+            if out.len() == before_cards && self.on(Detector::Phone) {
+                let bare_ok = ctx.phone || preceded_by(t, start, 24, phone::CONTEXT_WORDS);
+                if let Some(end) = phone::parse(t, start, bare_ok) {
+                    out.push(Span::new(start, end, Detector::Phone));
+                    i = i.max(end);
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn ssn(
+        &self,
+        t: &[u8],
+        j: usize,
+        end: usize,
+        sep: Option<u8>,
+        slices: &[&[u8]],
+        ctx: &KeyContext,
+        out: &mut Vec<Span>,
+    ) -> bool {
+        let digits: Vec<u8> = slices.iter().flat_map(|s| s.iter().copied()).collect();
+        let shaped = match slices {
+            [a, b, c] => {
+                a.len() == 3 && b.len() == 2 && c.len() == 4 && matches!(sep, Some(b'-' | b' '))
+            }
+            [one] => one.len() == 9 && (ctx.ssn || preceded_by(t, j, 32, ssn::CONTEXT_WORDS)),
+            _ => false,
+        };
+        if shaped && ssn::is_ssn(&digits) {
+            out.push(Span::new(j, end, Detector::UsSsn));
+            return true;
+        }
+        false
+    }
+
+    /// IPv6 addresses around colons.
+    fn colon_pass(&self, t: &[u8], out: &mut Vec<Span>) {
+        let mut next = 0;
+        for c in memchr::memchr_iter(b':', t) {
+            if c < next {
+                continue;
+            }
+            let hexish = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_hexdigit() || b == b':');
+            if !(hexish(before(t, c)) || hexish(at(t, c + 1))) {
+                continue;
+            }
+            if let Some((s, e)) = ip::ipv6_at(t, c) {
+                out.push(Span::new(s, e, Detector::IpAddress));
+                next = e;
+            } else {
+                next = run_end(t, c, |b| b.is_ascii_hexdigit() || b == b':');
+            }
+        }
+    }
+
+    fn keyword_pass(&self, t: &[u8], ctx: &KeyContext, out: &mut Vec<Span>) {
+        let mut aws_context = ctx.aws_secret;
+        let exact = |s: usize, e: usize, want: &[u8]| t.get(s..e).is_some_and(|x| x == want);
+        self.keywords.each(t, |s, e, trigger| {
+            let lit = match trigger {
+                Trigger::AwsKeyId => Detector::AwsAccessKey,
+                Trigger::Github => Detector::GithubToken,
+                Trigger::Slack => Detector::SlackToken,
+                Trigger::Jwt => Detector::Jwt,
+                Trigger::Pem => Detector::PrivateKey,
+                Trigger::SecretWord => Detector::GenericSecret,
+                Trigger::AwsSecretWord => {
+                    aws_context = true;
+                    return;
+                }
+                Trigger::Context => return,
+            };
+            if !self.on(lit) {
+                return;
+            }
+            let found = match trigger {
+                Trigger::AwsKeyId => {
+                    let upper = t
+                        .get(s..e)
+                        .is_some_and(|x| x.iter().all(u8::is_ascii_uppercase));
+                    let end = if upper { aws::key_id(t, s) } else { None };
+                    aws_context |= end.is_some();
+                    end.map(|end| (s, end))
+                }
+                Trigger::Github => {
+                    let lower = t
+                        .get(s..e)
+                        .is_some_and(|x| x.iter().all(|b| !b.is_ascii_uppercase()));
+                    if lower {
+                        github::token(t, s).map(|end| (s, end))
+                    } else {
+                        None
+                    }
+                }
+                Trigger::Slack => {
+                    let lower = t
+                        .get(s..e)
+                        .is_some_and(|x| x.iter().all(|b| !b.is_ascii_uppercase()));
+                    if lower {
+                        slack::token(t, s).map(|end| (s, end))
+                    } else {
+                        None
+                    }
+                }
+                Trigger::Jwt => exact(s, e, b"eyJ")
+                    .then(|| jwt::token(t, s))
+                    .flatten()
+                    .map(|end| (s, end)),
+                Trigger::Pem => exact(s, e, b"-----BEGIN ")
+                    .then(|| private_key::block(t, s))
+                    .flatten()
+                    .map(|end| (s, end)),
+                _ => generic::assignment(t, s, e),
+            };
+            if let Some((a, b)) = found {
+                out.push(Span::new(a, b, lit));
+            }
+        });
+        if aws_context && self.on(Detector::AwsSecretKey) {
+            aws::secret_keys(t, |a, b| out.push(Span::new(a, b, Detector::AwsSecretKey)));
+        }
+    }
+
+    /// Base64 runs whose decoded text holds something: the whole run is masked as the
+    /// first type found inside.
+    fn base64_pass(&self, t: &[u8], ctx: &KeyContext, out: &mut Vec<Span>) {
+        let is_b64 = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_');
+        let mut i = 0;
+        while i < t.len() {
+            if !at(t, i).is_some_and(is_b64) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            let mut end = run_end(t, i, is_b64);
+            i = end;
+            while at(t, end) == Some(b'=') && end - i < 2 {
+                end += 1;
+            }
+            let run = t.get(start..end).unwrap_or(&[]);
+            if run.len() < MIN_BASE64 || run.len() > MAX_BASE64 {
+                continue;
+            }
+            let decoded = B64_STD.decode(run).or_else(|_| B64_URL.decode(run));
+            let Ok(decoded) = decoded else { continue };
+            let Ok(text) = std::str::from_utf8(&decoded) else {
+                continue;
+            };
+            let inner = normalize(text);
+            if let Some(first) = self.scan(inner.text(), ctx, true).first() {
+                out.push(Span {
+                    start,
+                    end,
+                    kind: first.kind,
+                });
+            }
+            i = end;
+        }
+    }
+}
+
+/// Card numbers among digit groups: the longest window of whole groups with 12–19
+/// digits that is a card, left to right.
+fn cards(groups: &[(usize, usize)], slices: &[&[u8]], out: &mut Vec<Span>) {
+    let mut s = 0;
+    while s < slices.len() {
+        let mut found = None;
+        let mut buf = [0u8; 19];
+        for e in (s + 1..=slices.len()).rev() {
+            let window = slices.get(s..e).unwrap_or(&[]);
+            let n: usize = window.iter().map(|g| g.len()).sum();
+            if !(12..=19).contains(&n) {
+                continue;
+            }
+            let mut k = 0;
+            for g in window {
+                for &d in *g {
+                    if let Some(slot) = buf.get_mut(k) {
+                        *slot = d;
+                    }
+                    k += 1;
+                }
+            }
+            if card::is_card(buf.get(..n).unwrap_or(&[])) {
+                found = Some(e);
+                break;
+            }
+        }
+        match found {
+            Some(e) => {
+                if let (Some(a), Some(b)) = (groups.get(s), groups.get(e - 1)) {
+                    out.push(Span::new(a.0, b.1, Detector::CreditCard));
+                }
+                s = e;
+            }
+            None => s += 1,
+        }
+    }
+}
+
+/// The rank of a type when two spans cover the same text: specific before generic.
+fn rank(kind: SpanKind) -> u8 {
+    match kind {
+        SpanKind::Builtin(d) => match d {
+            Detector::PrivateKey => 0,
+            Detector::Jwt => 1,
+            Detector::GithubToken | Detector::SlackToken | Detector::AwsAccessKey => 2,
+            Detector::AwsSecretKey => 3,
+            Detector::CreditCard | Detector::Iban | Detector::UsSsn => 4,
+            Detector::Email | Detector::IpAddress => 5,
+            Detector::Phone => 6,
+            Detector::GenericSecret => 8,
+        },
+        SpanKind::Pattern(_) => 7,
+    }
+}
+
+/// Non-overlapping spans: earliest start first, then longest, then most specific.
+fn resolve(mut spans: Vec<Span>) -> Vec<Span> {
+    if spans.len() <= 1 {
+        return spans;
+    }
+    spans.sort_by_key(|s| (s.start, std::cmp::Reverse(s.end), rank(s.kind)));
+    let mut kept: Vec<Span> = Vec::with_capacity(spans.len());
+    for s in spans {
+        if s.end <= s.start {
+            continue;
+        }
+        match kept.last() {
+            Some(last) if s.start < last.end => {}
+            _ => kept.push(s),
+        }
+    }
+    kept
+}

@@ -1,0 +1,210 @@
+//! The JSON-aware walk: object keys give context, strings are normalized and scanned,
+//! strings holding JSON are redacted as JSON, numbers that are cards or SSNs become
+//! masked strings, field rules mask whole values. Masking keeps the JSON valid.
+
+use std::borrow::Cow;
+
+use serde_json::{Map, Value};
+
+use super::Redactor;
+use super::detector::{Detector, SpanKind};
+use super::finding::Findings;
+use super::mask::FIELD_KIND;
+use super::normalize::normalize;
+use super::scan::KeyContext;
+use super::{card, phone, ssn};
+
+/// How deep strings holding JSON are decoded and walked.
+pub(crate) const MAX_NESTED_JSON: u8 = 3;
+
+/// One walk: the JSON pointer so far and what was found.
+pub(crate) struct Walk<'r> {
+    pub(crate) redactor: &'r Redactor,
+    pub(crate) pointer: String,
+    pub(crate) findings: Findings,
+}
+
+impl Walk<'_> {
+    pub(crate) fn value(&mut self, v: &mut Value, ctx: &KeyContext, nested: u8) {
+        match v {
+            Value::Object(map) => self.object(map, nested),
+            Value::Array(items) => {
+                for (i, item) in items.iter_mut().enumerate() {
+                    let len = self.pointer.len();
+                    self.pointer.push('/');
+                    self.pointer.push_str(&i.to_string());
+                    self.value(item, ctx, nested);
+                    self.pointer.truncate(len);
+                }
+            }
+            Value::String(s) => {
+                if let Some(new) = self.string(s, ctx, nested) {
+                    *s = new;
+                }
+            }
+            Value::Number(n) => {
+                if let Some(mask) = self.number(n, ctx) {
+                    *v = Value::String(mask);
+                }
+            }
+            Value::Null | Value::Bool(_) => {}
+        }
+    }
+
+    fn object(&mut self, map: &mut Map<String, Value>, nested: u8) {
+        let mut renames: Vec<(String, String)> = Vec::new();
+        for (key, child) in map.iter_mut() {
+            // A key can hold PII too; the pointer names the masked key, never the raw one.
+            let (shown, key_findings) = self.redactor.redact_text(key);
+            let len = self.pointer.len();
+            push_token(&mut self.pointer, &shown);
+            for f in key_findings {
+                self.findings.add(f.kind, &self.pointer, f.count);
+            }
+            if self.redactor.is_field(key) {
+                self.field(child);
+            } else {
+                self.value(child, &KeyContext::of(key), nested);
+            }
+            self.pointer.truncate(len);
+            if let Cow::Owned(new) = shown {
+                renames.push((key.clone(), new));
+            }
+        }
+        for (old, new) in renames {
+            if let Some(v) = map.remove(&old) {
+                let mut name = new.clone();
+                let mut n = 2;
+                while map.contains_key(&name) {
+                    name = format!("{new} #{n}");
+                    n += 1;
+                }
+                map.insert(name, v);
+            }
+        }
+    }
+
+    /// A field rule: the whole value is masked, whatever it holds.
+    fn field(&mut self, child: &mut Value) {
+        if let Value::String(s) = child
+            && s.starts_with('[')
+            && s.ends_with(']')
+        {
+            return; // Already masked.
+        }
+        let text = match &*child {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let mask = self.redactor.masker.mask(FIELD_KIND, None, &text);
+        *child = Value::String(mask);
+        self.findings
+            .add(Cow::Borrowed(FIELD_KIND), &self.pointer, 1);
+    }
+
+    fn string(&mut self, s: &str, ctx: &KeyContext, nested: u8) -> Option<String> {
+        let keyed = ctx.ssn || ctx.phone || ctx.aws_secret || ctx.secret.is_some();
+        if !keyed && !self.redactor.may_match(s.as_bytes()) {
+            return None;
+        }
+        if nested < MAX_NESTED_JSON
+            && matches!(s.trim_start().as_bytes().first(), Some(b'{' | b'['))
+            && let Ok(mut inner) = serde_json::from_str::<Value>(s)
+        {
+            let before = self.findings.total();
+            self.value(&mut inner, ctx, nested + 1);
+            return (self.findings.total() != before)
+                .then(|| serde_json::to_string(&inner).ok())
+                .flatten();
+        }
+        let (out, counts) = self.redactor.mask_text(s, ctx);
+        for (kind, count) in counts {
+            self.findings.add(kind, &self.pointer, count);
+        }
+        match out {
+            Cow::Owned(o) => Some(o),
+            Cow::Borrowed(_) => None,
+        }
+    }
+
+    fn number(&mut self, n: &serde_json::Number, ctx: &KeyContext) -> Option<String> {
+        let digits = n.as_u64()?.to_string();
+        let d = digits.as_bytes();
+        let on = |x: Detector| self.redactor.scanner.detectors.has(x);
+        let found = if on(Detector::CreditCard) && card::is_card(d) {
+            Detector::CreditCard
+        } else if on(Detector::UsSsn) && ctx.ssn && ssn::is_ssn(d) {
+            Detector::UsSsn
+        } else if on(Detector::Phone) && ctx.phone && phone::parse(d, 0, true) == Some(d.len()) {
+            Detector::Phone
+        } else {
+            return None;
+        };
+        self.findings
+            .add(Cow::Borrowed(found.name()), &self.pointer, 1);
+        Some(
+            self.redactor
+                .masker
+                .mask(found.name(), Some(found), &digits),
+        )
+    }
+}
+
+/// Appends `/token` with JSON-pointer escaping (`~0`, `~1`).
+fn push_token(pointer: &mut String, token: &str) {
+    pointer.push('/');
+    for c in token.chars() {
+        match c {
+            '~' => pointer.push_str("~0"),
+            '/' => pointer.push_str("~1"),
+            c => pointer.push(c),
+        }
+    }
+}
+
+impl Redactor {
+    /// Scans and masks one string; the counts per type found.
+    pub(crate) fn mask_text<'t>(
+        &self,
+        text: &'t str,
+        ctx: &KeyContext,
+    ) -> (Cow<'t, str>, Vec<(Cow<'static, str>, u64)>) {
+        let norm = normalize(text);
+        let spans = self.scanner.scan(norm.text(), ctx, false);
+        if spans.is_empty() {
+            return (Cow::Borrowed(text), Vec::new());
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut counts: Vec<(Cow<'static, str>, u64)> = Vec::new();
+        let mut copied = 0;
+        for span in spans {
+            let (a, b) = (norm.original(span.start), norm.original(span.end));
+            let (Some(keep), Some(_), Some(value)) = (
+                text.get(copied..a),
+                text.get(a..b),
+                norm.text().get(span.start..span.end),
+            ) else {
+                continue;
+            };
+            let (kind, detector): (Cow<'static, str>, Option<Detector>) = match span.kind {
+                SpanKind::Builtin(d) => (Cow::Borrowed(d.name()), Some(d)),
+                SpanKind::Pattern(i) => match self.scanner.patterns.get(i) {
+                    Some(p) => (Cow::Owned(p.name.to_string()), None),
+                    None => continue,
+                },
+            };
+            out.push_str(keep);
+            out.push_str(&self.masker.mask(&kind, detector, value));
+            copied = b;
+            match counts.iter_mut().find(|(k, _)| *k == kind) {
+                Some((_, c)) => *c += 1,
+                None => counts.push((kind, 1)),
+            }
+        }
+        if counts.is_empty() {
+            return (Cow::Borrowed(text), counts);
+        }
+        out.push_str(text.get(copied..).unwrap_or(""));
+        (Cow::Owned(out), counts)
+    }
+}
