@@ -39,6 +39,7 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::{Value, json};
 
 use crate::approval::Approvals;
+use crate::record::{CallRecord, DecisionRecord, Event};
 use crate::classify::{Classification, Classifier, ToolCall};
 use crate::error::BoxError;
 use crate::identity::{AuthError, Authenticator, AuthenticatorChain, BoxFuture, Identity};
@@ -115,6 +116,8 @@ pub(crate) struct Settings {
     )]
     pub admin_groups: Vec<String>,
     pub recorder: Option<crate::record::Recorder>,
+    pub resource_metadata: Option<String>,
+    pub challenge_scope: Option<String>,
 }
 
 impl std::fmt::Debug for Guard {
@@ -172,7 +175,10 @@ enum Judgement {
     FilterToolsList(RequestId),
     Refuse(Value),
     /// An approve rule matched: the call waits for (or needs) a reviewer's approval.
-    Approve(approval_step::HeldCall),
+    Approve(Box<approval_step::HeldCall>),
+    /// No rule allows the call, but one would if the token carried these scopes:
+    /// `403 insufficient_scope`, so the client can step up.
+    InsufficientScope(Vec<String>),
 }
 
 impl Guard {
@@ -214,6 +220,11 @@ impl Guard {
         )
         .with_admin_groups(self.inner.settings.admin_groups.iter().cloned())
         .with_on_action(move |action| guard.record_admin_action(&action))
+    }
+
+    /// `403 insufficient_scope` naming `scopes`.
+    fn insufficient_scope(&self, scopes: &[String]) -> Response<Bytes> {
+        replies::insufficient_scope(scopes, self.inner.settings.resource_metadata.as_deref())
     }
 
     pub(crate) fn catalog(&self) -> &catalog::ToolCatalog {
@@ -346,18 +357,25 @@ impl Guard {
                 return Admission::Reply(if is_grpc(&parts) {
                     replies::grpc(16, "unauthenticated")
                 } else {
-                    replies::unauthorized(&error)
+                    replies::unauthorized(
+                        &error,
+                        settings.resource_metadata.as_deref(),
+                        settings.challenge_scope.as_deref(),
+                    )
                 });
             }
         };
 
         if kind == RequestKind::Passthrough {
             let mut plan = ResponsePlan::passthrough(self.response_limits());
+            // Server messages on GET streams are redacted and recorded like answers.
+            plan.redact_with(self.inner.policy.load().redactor_for(&identity, None));
+            plan.audit_as(self, &identity);
             // 4. Session: streams and DELETEs of a session are bound to its identity.
             if parts.headers.contains_key("mcp-session-id") {
                 match self.session_step(&parts, &identity, None) {
                     Ok(session) => plan.in_session(session),
-                    Err(reply) => return Admission::Reply(reply),
+                    Err(reply) => return Admission::Reply(*reply),
                 }
             }
             return match self.prepare_forward(&mut parts, &identity).await {
@@ -388,30 +406,115 @@ impl Guard {
         // 4. Session: known, alive, and bound to this identity.
         let session = match self.session_step(&parts, &identity, Some(&payload)) {
             Ok(session) => session,
-            Err(reply) => return Admission::Reply(reply),
+            Err(reply) => return Admission::Reply(*reply),
         };
+
+        if let Some(handle) = session.handle()
+            && handle.is_new()
+        {
+            self.record_session_started(handle, &identity);
+        }
+        let session_name = session
+            .handle()
+            .map(|h| h.id().to_owned())
+            .unwrap_or_default();
 
         // 5, 6. Classify and decide every message, under one snapshot of the policy.
         let policy = self.inner.policy.load_full();
         let mut plan = ResponsePlan::passthrough(self.response_limits());
+        plan.redact_with(policy.redactor_for(&identity, None));
+        plan.audit_as(self, &identity);
+        let audit_failure = self.audit_ready().err();
         let mut judgements = Vec::with_capacity(payload.messages().len());
+        let mut calls = Vec::new();
         for message in payload.messages() {
-            let judgement = self.judge(message, &identity, &policy, version);
-            if let Judgement::FilterToolsList(id) = &judgement {
-                plan.filter_tools_list(id.clone(), &identity, &policy, self);
+            let mut record = None;
+            let mut judgement = self.judge(message, &identity, &policy, version, &mut record);
+            let is_call = message.method() == Some("tools/call");
+            if let (true, Some(failure), Message::Request(request)) =
+                (is_call, &audit_failure, message)
+                && !matches!(judgement, Judgement::Refuse(_))
+            {
+                // A required audit sink is failing: no call goes on unrecorded.
+                let text = format!("Blocked: the audit trail is unavailable ({failure})");
+                if let Some(record) = &mut record {
+                    record.decision = DecisionRecord::new(Action::Deny, None, Some(text.clone()));
+                }
+                judgement = Judgement::Refuse(self.refusal(
+                    Some(&request.id),
+                    &text,
+                    "audit trail unavailable",
+                    None,
+                    Action::Deny,
+                    version,
+                ));
+            }
+            match (&judgement, message) {
+                (Judgement::FilterToolsList(id), _) => {
+                    plan.filter_tools_list(id.clone(), &identity, &policy, self);
+                    plan.expect_answer(id.clone(), "tools/list", None, None);
+                }
+                (Judgement::Forward | Judgement::Approve(_), Message::Request(request)) => {
+                    let tool = record.as_ref().and_then(|r| r.tool.clone());
+                    let redactor = policy.redactor_for(&identity, tool.as_deref());
+                    plan.expect_answer(request.id.clone(), &request.method, tool, redactor);
+                }
+                _ => {}
             }
             if let Some(handle) = session.handle()
-                && message.method() == Some("tools/call")
+                && is_call
             {
                 handle.record_call();
-                if matches!(judgement, Judgement::Refuse(_)) {
+                if matches!(judgement, Judgement::Refuse(_) | Judgement::InsufficientScope(_)) {
                     handle.record_denied();
                 }
+            }
+            if let Some(record) = record {
+                calls.push(Event::call(session_name.clone(), &identity, record));
             }
             judgements.push(judgement);
         }
 
+        // 9 (for requests). Every request is recorded before it goes on; with a sync
+        // recorder this waits until the events are durable. A call that cannot be
+        // recorded does not go on.
+        let mut unrecorded = None;
+        for event in calls {
+            if let Err(error) = self.record(event).await {
+                unrecorded = Some(error);
+            }
+        }
+        if let Some(error) = unrecorded
+            && payload
+                .messages()
+                .iter()
+                .any(|m| m.method() == Some("tools/call"))
+        {
+            tracing::warn!(target: "tollgate::audit", %error, "call refused: not recorded");
+            let text = format!("Blocked: the audit trail is unavailable ({error})");
+            for (message, judgement) in payload.messages().iter().zip(judgements.iter_mut()) {
+                if let Message::Request(request) = message
+                    && message.method() == Some("tools/call")
+                {
+                    *judgement = Judgement::Refuse(self.refusal(
+                        Some(&request.id),
+                        &text,
+                        "audit trail unavailable",
+                        None,
+                        Action::Deny,
+                        version,
+                    ));
+                }
+            }
+        }
+
         // 7. Act.
+        if let Some(scopes) = judgements.iter().find_map(|j| match j {
+            Judgement::InsufficientScope(scopes) => Some(scopes),
+            _ => None,
+        }) {
+            return Admission::Reply(self.insufficient_scope(scopes));
+        }
         let format = ReplyFormat::for_accept(
             parts
                 .headers
@@ -424,7 +527,7 @@ impl Guard {
         {
             plan.in_session(session);
             return self
-                .hold_for_approval(parts, bytes, identity, held, version, plan, format)
+                .hold_for_approval(parts, bytes, identity, *held, version, plan, format)
                 .await;
         }
         // A batch is forwarded whole or not at all, so a call in it cannot be held.
@@ -447,55 +550,98 @@ impl Guard {
         }
     }
 
+    /// Steps 5 and 6 for one message; `record` receives the message's `call` event
+    /// (client requests only), with its arguments redacted.
     fn judge(
         &self,
         message: &Message,
         identity: &Identity,
         policy: &Policy,
         version: ProtocolVersion,
+        record: &mut Option<CallRecord>,
     ) -> Judgement {
-        let id = match message {
-            Message::Request(request) => Some(&request.id),
-            _ => None,
+        let Message::Request(request) = message else {
+            return Judgement::Forward;
         };
-        match message.method() {
-            Some("tools/list") => id.map_or(Judgement::Forward, |id| {
-                Judgement::FilterToolsList(id.clone())
-            }),
-            Some("tools/call") => {
-                let call = match tool_call(message) {
-                    Ok(call) => call,
-                    Err(reason) => {
-                        return Judgement::Refuse(error_response(
-                            id,
-                            codes::INVALID_PARAMS,
-                            &reason,
-                            None,
-                        ));
-                    }
-                };
-                let verdict = self.decide_with(policy, identity, &call);
-                if !verdict.visible {
-                    let text = format!("Unknown tool: {}", call.name);
-                    return Judgement::Refuse(error_response(
-                        id,
+        let id = &request.id;
+        let allowed = || DecisionRecord::new(Action::Allow, None, None);
+        let mut call_record = CallRecord::new(request.method.clone(), allowed())
+            .with_id(serde_json::to_value(id).unwrap_or(Value::Null));
+        let judgement = match request.method.as_str() {
+            "tools/list" => Judgement::FilterToolsList(id.clone()),
+            "tools/call" => match tool_call(message) {
+                Err(reason) => {
+                    call_record.decision =
+                        DecisionRecord::new(Action::Deny, None, Some(reason.clone()));
+                    Judgement::Refuse(error_response(
+                        Some(id),
                         codes::INVALID_PARAMS,
-                        &text,
+                        &reason,
                         None,
-                    ));
+                    ))
                 }
-                match (verdict.decision.action, id) {
-                    (Action::Allow, _) => Judgement::Forward,
-                    (Action::Approve, Some(id)) => Judgement::Approve(approval_step::HeldCall {
-                        id: id.clone(),
-                        progress_token: progress_token(message),
-                        call,
-                        decision: verdict.decision,
-                    }),
-                    _ => Judgement::Refuse(self.denial(id, &verdict.decision, version)),
+                Ok(call) => {
+                    let verdict = self.decide_with(policy, identity, &call);
+                    let mut arguments = call.arguments.clone();
+                    if let Some(redactor) = policy.redactor_for(identity, Some(&call.name)) {
+                        redactor.redact_value(&mut arguments, "/arguments");
+                    }
+                    call_record = call_record
+                        .with_tool(call.name.clone())
+                        .with_arguments(arguments)
+                        .with_classification(&verdict.classification);
+                    call_record.decision = DecisionRecord::from(&verdict.decision);
+                    self.tools_call_judgement(message, id, call, verdict, identity, policy, version, &mut call_record)
                 }
-            }
+            },
             _ => Judgement::Forward,
+        };
+        *record = Some(call_record);
+        judgement
+    }
+
+    #[expect(clippy::too_many_arguments, reason = "one call's whole context")]
+    fn tools_call_judgement(
+        &self,
+        message: &Message,
+        id: &RequestId,
+        call: ToolCall,
+        verdict: Verdict,
+        identity: &Identity,
+        policy: &Policy,
+        version: ProtocolVersion,
+        record: &mut CallRecord,
+    ) -> Judgement {
+        if verdict.decision.action != Action::Allow
+            && let Some(scopes) =
+                policy.missing_scopes(identity, &call, &verdict.classification)
+        {
+            record.decision = DecisionRecord::new(
+                Action::Deny,
+                None,
+                Some(format!("insufficient scope: needs {}", scopes.join(" "))),
+            );
+            return Judgement::InsufficientScope(scopes);
+        }
+        if !verdict.visible {
+            let text = format!("Unknown tool: {}", call.name);
+            record.decision = DecisionRecord::new(Action::Deny, None, Some(text.clone()));
+            return Judgement::Refuse(error_response(
+                Some(id),
+                codes::INVALID_PARAMS,
+                &text,
+                None,
+            ));
+        }
+        match verdict.decision.action {
+            Action::Allow => Judgement::Forward,
+            Action::Approve => Judgement::Approve(Box::new(approval_step::HeldCall {
+                id: id.clone(),
+                progress_token: progress_token(message),
+                call,
+                decision: verdict.decision,
+            })),
+            _ => Judgement::Refuse(self.denial(Some(id), &verdict.decision, version)),
         }
     }
 

@@ -27,6 +27,11 @@ impl Guard {
         }
     }
 
+    /// Whether the guard records to an audit trail.
+    pub(crate) fn records(&self) -> bool {
+        self.inner.settings.recorder.is_some()
+    }
+
     /// Records `event` and waits as the recorder's durability says.
     pub(crate) async fn record(&self, event: Event) -> Result<(), RecordError> {
         match &self.inner.settings.recorder {

@@ -68,6 +68,8 @@ pub struct GuardBuilder {
     progress_interval: Option<Duration>,
     admin_groups: Vec<String>,
     recorder: Option<Recorder>,
+    resource_metadata: Option<String>,
+    challenge_scope: Option<String>,
 }
 
 /// How often a call held for approval repeats its progress notification by default.
@@ -235,6 +237,22 @@ impl GuardBuilder {
         self
     }
 
+    /// The URL of this resource's OAuth protected-resource metadata (RFC 9728), named
+    /// in every `401` and `403` challenge as `resource_metadata`, as the MCP
+    /// authorization spec requires. Serve the document itself with
+    /// `tollgate::identity::ProtectedResourceMetadata`.
+    pub fn resource_metadata_url(mut self, url: impl Into<String>) -> Self {
+        self.resource_metadata = Some(url.into());
+        self
+    }
+
+    /// The scopes a `401` challenge asks for (`scope="…"`, space-separated), so
+    /// clients request them up front.
+    pub fn challenge_scope(mut self, scope: impl Into<String>) -> Self {
+        self.challenge_scope = Some(scope.into());
+        self
+    }
+
     /// Checks the configuration and builds the guard. Fails without a policy, without
     /// any authenticator or anonymous identity, or with a zero size cap or interval.
     pub fn build(self) -> Result<Guard, ConfigError> {
@@ -304,6 +322,8 @@ impl GuardBuilder {
             tool_catalog: ToolCatalog::default(),
             admin_groups: self.admin_groups,
             recorder: self.recorder,
+            resource_metadata: self.resource_metadata,
+            challenge_scope: self.challenge_scope,
         };
         Ok(Guard::from_parts(policy, settings))
     }

@@ -3,10 +3,12 @@
 //! tools the caller may see; the layer's body applies the plan to a JSON body as a whole
 //! and to an SSE stream event by event.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 use bytes::Bytes;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::Guard;
 use super::session_step::{SessionOpener, SessionStep};
@@ -14,6 +16,8 @@ use crate::identity::{BoxFuture, Identity};
 use crate::mcp::RequestId;
 use crate::mcp::sse::SseEvent;
 use crate::policy::Policy;
+use crate::record::{Event, NotificationRecord, ResultRecord};
+use crate::redact::{Findings, Redactor};
 use crate::session::{KillSignal, OpenStream, SessionHandle};
 
 /// Size caps that bound the memory a rewritten response may take.
@@ -34,8 +38,34 @@ pub(crate) struct ResponsePlan {
     /// The session's open stream: the response ends when the session is killed.
     stream: Option<OpenStream>,
     /// Opens the session of an `initialize` from the response's headers.
-    opener: Option<SessionOpener>,
+    opener: Option<Box<SessionOpener>>,
+    /// The requests this response answers: what each was, to redact and record its
+    /// answer.
+    answers: Vec<Answer>,
+    /// The redaction of server messages that answer no tracked request (notifications,
+    /// server-to-client requests); `None` when redaction is off for the caller.
+    redactor: Option<Arc<Redactor>>,
+    /// Records results and server messages, as the caller.
+    audit: Option<(Guard, Identity)>,
 }
+
+/// A forwarded request awaiting its answer.
+struct Answer {
+    id: RequestId,
+    method: String,
+    tool: Option<String>,
+    started: Instant,
+    redactor: Option<Arc<Redactor>>,
+}
+
+/// Methods whose answers are protocol data, not content: never redacted.
+const PROTOCOL_METHODS: [&str; 5] = [
+    "initialize",
+    "server/discover",
+    "ping",
+    "tools/list",
+    "notifications/initialized",
+];
 
 impl std::fmt::Debug for ResponsePlan {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -72,7 +102,41 @@ impl ResponsePlan {
             session: None,
             stream: None,
             opener: None,
+            answers: Vec::new(),
+            redactor: None,
+            audit: None,
         }
+    }
+
+    /// Redacts server messages with `redactor` (and records them as `identity`, when
+    /// the guard records).
+    pub(crate) fn redact_with(&mut self, redactor: Option<Arc<Redactor>>) {
+        self.redactor = redactor;
+    }
+
+    /// Records results and server messages as `identity`.
+    pub(crate) fn audit_as(&mut self, guard: &Guard, identity: &Identity) {
+        if guard.records() {
+            self.audit = Some((guard.clone(), identity.clone()));
+        }
+    }
+
+    /// Tracks a forwarded request, so its answer is redacted with `redactor` and (for
+    /// `tools/call`) recorded as a result.
+    pub(crate) fn expect_answer(
+        &mut self,
+        id: RequestId,
+        method: &str,
+        tool: Option<String>,
+        redactor: Option<Arc<Redactor>>,
+    ) {
+        self.answers.push(Answer {
+            id,
+            method: method.to_owned(),
+            tool,
+            started: Instant::now(),
+            redactor,
+        });
     }
 
     /// Binds the response to its session: it ends when the session is killed, and an
@@ -147,6 +211,21 @@ impl ResponsePlan {
     /// Whether the response can be forwarded without looking at it.
     pub(crate) fn is_passthrough(&self) -> bool {
         self.tools_list.is_none()
+            && self.audit.is_none()
+            && self.redactor.is_none()
+            && self.answers.iter().all(|a| a.redactor.is_none())
+    }
+
+    /// Whether `bytes` (a body or an event's data) can be left alone without parsing:
+    /// nothing to filter or record, and no redactor's prefilter sees a candidate.
+    fn can_skip(&self, bytes: &[u8]) -> bool {
+        self.tools_list.is_none()
+            && self.audit.is_none()
+            && self.redactor.as_ref().is_none_or(|r| !r.may_match(bytes))
+            && self
+                .answers
+                .iter()
+                .all(|a| a.redactor.as_ref().is_none_or(|r| !r.may_match(bytes)))
     }
 
     /// The caps for this response.
@@ -171,10 +250,44 @@ impl ResponsePlan {
     }
 
     fn rewrite_message(&self, message: &mut Value) -> bool {
-        let Some(filter) = &self.tools_list else {
+        let Some(object) = message.as_object_mut() else {
             return false;
         };
-        let Some(object) = message.as_object_mut() else {
+        let mut changed = self.apply_tools_list_filter(object);
+        if let Some(method) = object.get("method").and_then(Value::as_str) {
+            // A notification or a server-to-client request.
+            let method = method.to_owned();
+            let findings = redact_member(object, "params", self.redactor.as_deref());
+            changed |= !findings.is_empty();
+            self.record_server_message(&method, object, &findings);
+            return changed;
+        }
+        let answer = object
+            .get("id")
+            .and_then(|id| self.answers.iter().find(|a| a.id.matches(id)));
+        let protocol = answer.is_some_and(|a| PROTOCOL_METHODS.contains(&a.method.as_str()));
+        if protocol {
+            return changed;
+        }
+        let redactor = match answer {
+            Some(answer) => answer.redactor.as_deref(),
+            None => self.redactor.as_deref(),
+        };
+        let mut findings = redact_member(object, "result", redactor);
+        findings.merge(redact_member(object, "error", redactor));
+        changed |= !findings.is_empty();
+        if let Some(answer) = answer.filter(|a| a.method == "tools/call") {
+            self.record_result(answer, object, &findings);
+        } else if let Some(session) = &self.session {
+            session.record_redactions(findings.total());
+        }
+        changed
+    }
+
+    /// Filters a `tools/list` result to what the caller may see; records the listed
+    /// definitions for approval binding.
+    fn apply_tools_list_filter(&self, object: &mut Map<String, Value>) -> bool {
+        let Some(filter) = &self.tools_list else {
             return false;
         };
         let answers_list = object
@@ -207,9 +320,55 @@ impl ResponsePlan {
         changed
     }
 
+    fn record_result(&self, answer: &Answer, object: &Map<String, Value>, findings: &Findings) {
+        if let Some(session) = &self.session {
+            session.record_redactions(findings.total());
+        }
+        let Some((guard, identity)) = &self.audit else {
+            return;
+        };
+        let is_error = object.contains_key("error")
+            || object
+                .get("result")
+                .and_then(|r| r.get("isError"))
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+        let elapsed = answer.started.elapsed();
+        let mut record = ResultRecord::new(
+            is_error,
+            u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
+        );
+        record.id = serde_json::to_value(&answer.id).ok();
+        record.tool = answer.tool.clone();
+        record.redactions = by_kind(findings);
+        record.content = object
+            .get("result")
+            .or_else(|| object.get("error"))
+            .map(Value::to_string);
+        let session = self.session.as_ref().map(|s| s.id()).unwrap_or_default();
+        guard.record_detached(Event::result(session, identity, record));
+    }
+
+    fn record_server_message(&self, method: &str, object: &Map<String, Value>, findings: &Findings) {
+        if let Some(session) = &self.session {
+            session.record_redactions(findings.total());
+        }
+        let Some((guard, identity)) = &self.audit else {
+            return;
+        };
+        let mut record = NotificationRecord::new(method);
+        record.id = object.get("id").cloned();
+        record.params = object.get("params").map(Value::to_string);
+        let session = self.session.as_ref().map(|s| s.id()).unwrap_or_default();
+        guard.record_detached(Event::notification(session, identity, record));
+    }
+
     /// Rewrites a whole JSON body; `Ok(None)` when nothing changed (the original bytes
     /// go out unchanged).
     pub(crate) fn rewrite_json(&self, body: &[u8]) -> Result<Option<Bytes>, RewriteError> {
+        if self.can_skip(body) {
+            return Ok(None);
+        }
         let mut value: Value = serde_json::from_slice(body).map_err(RewriteError::NotJson)?;
         if !self.rewrite_value(&mut value) {
             return Ok(None);
@@ -225,6 +384,9 @@ impl ResponsePlan {
         let Some(data) = event.data.as_deref().filter(|d| !d.is_empty()) else {
             return event.raw().clone();
         };
+        if self.can_skip(data.as_bytes()) {
+            return event.raw().clone();
+        }
         let Ok(mut value) = serde_json::from_str::<Value>(data) else {
             return event.raw().clone();
         };
@@ -235,6 +397,27 @@ impl ResponsePlan {
         let data = serde_json::to_string(&value).unwrap_or_default();
         event.with_data(data).encode()
     }
+}
+
+/// Redacts `object[member]` in place, locating findings under `/member`.
+fn redact_member(
+    object: &mut Map<String, Value>,
+    member: &str,
+    redactor: Option<&Redactor>,
+) -> Findings {
+    match (redactor, object.get_mut(member)) {
+        (Some(redactor), Some(value)) => redactor.redact_value(value, &format!("/{member}")),
+        _ => Findings::new(),
+    }
+}
+
+/// Redaction counts by type, as the audit trail records them.
+fn by_kind(findings: &Findings) -> BTreeMap<String, u64> {
+    let mut counts = BTreeMap::new();
+    for finding in findings.iter() {
+        *counts.entry(finding.kind.to_string()).or_insert(0) += finding.count;
+    }
+    counts
 }
 
 #[cfg(test)]

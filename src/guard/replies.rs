@@ -42,30 +42,88 @@ pub(crate) fn undecodable(error: &DecodeError, id: Option<&RequestId>) -> Respon
     jsonrpc(error.status(), ReplyFormat::Json, &value)
 }
 
-/// 401 (or 503 when authentication itself is unavailable) with a Bearer challenge.
-pub(crate) fn unauthorized(error: &AuthError) -> Response<Bytes> {
-    let (status, challenge, reason) = match error {
+/// A quoted-string of an HTTP auth parameter (RFC 9110 §11.2), with `"` and `\\`
+/// escaped and control characters dropped.
+fn quoted(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars().filter(|c| !c.is_control()) {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+/// The `WWW-Authenticate` value: `Bearer` and the parameters that are set.
+pub(crate) fn bearer_challenge(params: &[(&str, Option<&str>)]) -> Option<HeaderValue> {
+    let params: Vec<String> = params
+        .iter()
+        .filter_map(|(name, value)| value.map(|v| format!("{name}={}", quoted(v))))
+        .collect();
+    let value = if params.is_empty() {
+        "Bearer".to_owned()
+    } else {
+        format!("Bearer {}", params.join(", "))
+    };
+    HeaderValue::from_str(&value).ok()
+}
+
+/// 403 `insufficient_scope` naming the scopes the call needs (MCP step-up
+/// authorization).
+pub(crate) fn insufficient_scope(scopes: &[String], resource_metadata: Option<&str>) -> Response<Bytes> {
+    let scope = scopes.join(" ");
+    let mut response = text(
+        StatusCode::FORBIDDEN,
+        "Forbidden: the token lacks the scopes this call needs",
+    );
+    let challenge = bearer_challenge(&[
+        ("error", Some("insufficient_scope")),
+        ("scope", Some(&scope)),
+        ("resource_metadata", resource_metadata),
+        ("error_description", Some("Additional scopes are required for this tool")),
+    ]);
+    if let Some(challenge) = challenge {
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, challenge);
+    }
+    response
+}
+
+/// 401 (or 503 when authentication itself is unavailable) with a Bearer challenge
+/// pointing at the protected-resource metadata, when configured.
+pub(crate) fn unauthorized(
+    error: &AuthError,
+    resource_metadata: Option<&str>,
+    scope: Option<&str>,
+) -> Response<Bytes> {
+    let (status, error_code, reason) = match error {
         AuthError::NotRecognized => (
             StatusCode::UNAUTHORIZED,
-            "Bearer",
+            None,
             "Unauthorized: missing or unrecognised credentials",
         ),
         AuthError::Invalid(_) => (
             StatusCode::UNAUTHORIZED,
-            "Bearer error=\"invalid_token\"",
+            Some("invalid_token"),
             "Unauthorized: invalid credentials",
         ),
         AuthError::Unavailable(_) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            "Bearer",
+            None,
             "Service Unavailable: authentication is unavailable",
         ),
     };
     let mut response = text(status, reason);
-    response.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static(challenge),
-    );
+    let challenge = bearer_challenge(&[
+        ("resource_metadata", resource_metadata),
+        ("scope", scope),
+        ("error", error_code),
+    ]);
+    if let Some(challenge) = challenge {
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, challenge);
+    }
     response
 }
 

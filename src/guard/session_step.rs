@@ -19,7 +19,7 @@ const META_CLIENT_INFO: &str = "io.modelcontextprotocol/clientInfo";
 /// The session a request runs in: open, or to be opened by the response.
 pub(crate) enum SessionStep {
     Open(SessionHandle),
-    OnResponse(SessionOpener),
+    OnResponse(Box<SessionOpener>),
 }
 
 impl SessionStep {
@@ -61,7 +61,12 @@ impl SessionOpener {
             )
         });
         match opened {
-            Ok(handle) => Some(handle),
+            Ok(handle) => {
+                if handle.is_new() {
+                    self.guard.record_session_started(&handle, &self.identity);
+                }
+                Some(handle)
+            }
             Err(error) => {
                 tracing::warn!(target: "tollgate::session", %error, "session not opened");
                 None
@@ -77,7 +82,7 @@ impl Guard {
         parts: &Parts,
         identity: &Identity,
         payload: Option<&Payload>,
-    ) -> Result<SessionStep, Response<Bytes>> {
+    ) -> Result<SessionStep, Box<Response<Bytes>>> {
         let registry = self.sessions();
         let header = parts
             .headers
@@ -95,12 +100,12 @@ impl Guard {
                 {
                     return Err(refusal(&SessionError::Revoked { until }));
                 }
-                return Ok(SessionStep::OnResponse(SessionOpener {
+                return Ok(SessionStep::OnResponse(Box::new(SessionOpener {
                     guard: self.clone(),
                     identity: identity.clone(),
                     client,
                     protocol,
-                }));
+                })));
             }
             None => SessionKey::stateless(identity, client.as_ref().map(|c| c.name.as_str())),
         };
@@ -127,8 +132,11 @@ impl Guard {
     }
 }
 
-fn refusal(error: &SessionError) -> Response<Bytes> {
-    replies::text(error.status(), &format!("{}: {error}", error.status()))
+fn refusal(error: &SessionError) -> Box<Response<Bytes>> {
+    Box::new(replies::text(
+        error.status(),
+        &format!("{}: {error}", error.status()),
+    ))
 }
 
 fn is_initialize(payload: &Payload) -> bool {

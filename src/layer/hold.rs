@@ -79,7 +79,12 @@ async fn run<S, B, ResB>(
         }
     };
     let response = match admission {
-        Admission::Reply(reply) => reply.map(GuardBody::<ResB>::full),
+        // A refusal the guard wrote (denied, timed out) goes to the client; anything
+        // else it wrote (the session was killed) ends the stream without a word.
+        Admission::Reply(reply) if reply.status().is_success() => {
+            reply.map(GuardBody::<ResB>::full)
+        }
+        Admission::Reply(_) => return,
         Admission::Forward { request, plan } => {
             let called = tokio::select! {
                 called = service.call(request) => called,
