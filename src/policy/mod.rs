@@ -65,6 +65,29 @@
 //! not sidestep a deny rule. Regexes are size-limited; one that does not compile fails
 //! the load, as do unknown keys (a typo like `tool =` must not widen a rule).
 //!
+//! # Redaction
+//!
+//! A `[redact]` section chooses what responses are masked with — `enabled`, `detectors`
+//! or `disable`, `style` (`full`, `partial`, `hash`), `hash_key_env` (the environment
+//! variable holding the HMAC key; keys are never written in the file), `fields` (key
+//! globs whose values are masked whole), `decode_base64`, `[[redact.pattern]]`
+//! (`name`, `regex`, optional `validator = "luhn" | "mod97"`) — and `[[redact.rule]]`
+//! entries override those by identity `groups` and/or `tools` globs (the first matching
+//! rule wins):
+//!
+//! ```toml
+//! [redact]
+//! disable = ["PHONE"]
+//! fields = ["password", "secret*"]
+//!
+//! [[redact.rule]]
+//! groups = ["pii-cleared"]
+//! style = "partial"
+//! ```
+//!
+//! Without a section every built-in detector masks in full. [`Policy::redactor_for`]
+//! returns the precompiled [`Redactor`](crate::Redactor) for a caller and tool.
+//!
 //! # Evaluation
 //!
 //! Most restrictive wins: any matching `deny` rule denies (the first in the file names

@@ -2,6 +2,8 @@
 
 use std::borrow::Cow;
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 /// Distinct `(kind, location)` entries kept; further ones are counted under
@@ -27,10 +29,13 @@ pub struct RedactionFinding {
 
 /// Every redaction of one call, aggregated by type and location. Serializes as a JSON
 /// array of [`RedactionFinding`]s (for audit records).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Findings {
     entries: Vec<RedactionFinding>,
+    /// Position of each `(kind, location)` in `entries`.
+    #[serde(skip)]
+    index: HashMap<(Cow<'static, str>, String), usize>,
 }
 
 impl Findings {
@@ -70,32 +75,35 @@ impl Findings {
 
     /// Adds `count` values of `kind` at `location`.
     pub fn add(&mut self, kind: Cow<'static, str>, location: &str, count: u64) {
-        if let Some(e) = self
-            .entries
-            .iter_mut()
-            .rev()
-            .find(|e| e.kind == kind && e.location == location)
+        if let Some(e) = self.entries.last_mut()
+            && e.kind == kind
+            && e.location == location
         {
             e.count = e.count.saturating_add(count);
             return;
         }
-        let location = if self.entries.len() >= MAX_FINDING_ENTRIES {
-            OVERFLOW_LOCATION
-        } else {
-            location
-        };
-        if let Some(e) = self
-            .entries
-            .iter_mut()
-            .find(|e| e.kind == kind && e.location == location)
-        {
+        if self.index.len() != self.entries.len() {
+            // Deserialized: rebuild the index.
+            self.index = self
+                .entries
+                .iter()
+                .enumerate()
+                .map(|(i, e)| ((e.kind.clone(), e.location.clone()), i))
+                .collect();
+        }
+        let mut key = (kind, location.to_owned());
+        if self.entries.len() >= MAX_FINDING_ENTRIES && !self.index.contains_key(&key) {
+            key.1 = OVERFLOW_LOCATION.to_owned();
+        }
+        if let Some(e) = self.index.get(&key).and_then(|&i| self.entries.get_mut(i)) {
             e.count = e.count.saturating_add(count);
             return;
         }
+        self.index.insert(key.clone(), self.entries.len());
         self.entries.push(RedactionFinding {
-            kind,
+            kind: key.0,
             count,
-            location: location.to_owned(),
+            location: key.1,
         });
     }
 
@@ -106,6 +114,14 @@ impl Findings {
         }
     }
 }
+
+impl PartialEq for Findings {
+    fn eq(&self, other: &Findings) -> bool {
+        self.entries == other.entries
+    }
+}
+
+impl Eq for Findings {}
 
 impl IntoIterator for Findings {
     type Item = RedactionFinding;

@@ -398,7 +398,7 @@ impl RedactorBuilder {
 
 /// The longest run of literal characters of a glob (3+ characters), for the prefilter.
 fn longest_literal(glob: &str) -> Option<String> {
-    glob.split(|c: char| matches!(c, '*' | '?' | '[' | ']' | '{' | '}' | ',' | '\\' | '!'))
+    glob.split(['*', '?', '[', ']', '{', '}', ',', '\\', '!'])
         .max_by_key(|s| s.len())
         .filter(|s| s.len() >= 3)
         .map(str::to_owned)

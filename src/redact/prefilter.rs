@@ -73,12 +73,20 @@ fn structural(bytes: &[u8]) -> bool {
     // Digits glued to a word by `-` or `.` (UUIDs, versions like `v1.2`, ids) are
     // skipped by the scanner too.
     let mut tainted = false;
+    // Digits in the current group, and whether a `.` came before it: a long group after
+    // a dot is a decimal fraction, which the scanner skips.
+    let mut group = 0u32;
+    let mut after_dot = false;
     let mut last = 0u8;
     let mut i = 0;
     let n = bytes.len();
     while i < n {
         let b = bytes.get(i).copied().unwrap_or(0);
         let c = class(b);
+        if c & (DIGIT | SEP) == 0 {
+            group = 0;
+            after_dot = false;
+        }
         if c == 0 {
             digits = 0;
             seps = 0;
@@ -102,6 +110,13 @@ fn structural(bytes: &[u8]) -> bool {
                             .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
                 tainted = glued || tainted && matches!(last, b'-' | b'.');
             }
+            group += 1;
+            if after_dot && group > MAX_DOTTED_GROUP {
+                tainted = true;
+                digits = 0;
+                seps = 0;
+                dots = 0;
+            }
             if tainted {
                 last = b;
                 i += 1;
@@ -114,6 +129,10 @@ fn structural(bytes: &[u8]) -> bool {
         } else if c & SEP != 0 {
             if b == b' ' || b == b'(' || b == b')' {
                 tainted = false;
+            }
+            if last.is_ascii_digit() {
+                group = 0;
+                after_dot = b == b'.';
             }
             if digits > 0 && last.is_ascii_digit() {
                 seps += 1;
@@ -162,6 +181,9 @@ fn structural(bytes: &[u8]) -> bool {
     }
     false
 }
+
+/// The longest digit group after a `.` that can be part of a card, IP or phone.
+pub(crate) const MAX_DOTTED_GROUP: u32 = 6;
 
 fn is_iban_start(bytes: &[u8], i: usize) -> bool {
     let up = |k: usize| bytes.get(k).is_some_and(u8::is_ascii_uppercase);

@@ -260,7 +260,8 @@ impl Scanner {
                 match at(t, e) {
                     Some(s @ (b' ' | b'-' | b'.'))
                         if at(t, e + 1).is_some_and(|b| b.is_ascii_digit())
-                            && sep.is_none_or(|p| p == s) =>
+                            && sep.is_none_or(|p| p == s)
+                            && !(s == b'.' && decimal_fraction(t, e + 1)) =>
                     {
                         sep = Some(s);
                         k = e + 1;
@@ -456,6 +457,12 @@ impl Scanner {
             i = end;
         }
     }
+}
+
+/// Whether the digit group at `i` (after a `.`) is too long to be part of a dotted card,
+/// IP or phone: a decimal fraction.
+fn decimal_fraction(t: &[u8], i: usize) -> bool {
+    run_end(t, i, |b| b.is_ascii_digit()) - i > super::prefilter::MAX_DOTTED_GROUP as usize
 }
 
 /// Card numbers among digit groups: the longest window of whole groups with 12–19

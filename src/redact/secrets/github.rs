@@ -30,7 +30,7 @@ pub(crate) fn token(text: &[u8], start: usize) -> Option<usize> {
     if at(text, end).is_some_and(is_word) || !body.iter().all(u8::is_ascii_alphanumeric) {
         return None;
     }
-    let (random, check) = body.split_at(30);
+    let (random, check) = body.split_at_checked(30)?;
     (base62_crc32(random) == *check).then_some(end)
 }
 
