@@ -65,6 +65,12 @@ mod http_client {
     use std::sync::Arc;
     use std::time::Duration;
 
+    use bytes::Bytes;
+    use http_body_util::{BodyExt, Empty, Limited};
+    use hyper_rustls::HttpsConnector;
+    use hyper_util::client::legacy::Client;
+    use hyper_util::client::legacy::connect::HttpConnector;
+    use hyper_util::rt::TokioExecutor;
     use rustls_platform_verifier::BuilderVerifierExt;
     use url::Url;
 
@@ -72,13 +78,14 @@ mod http_client {
     use crate::ConfigError;
     use crate::identity::BoxFuture;
 
-    /// The default [`KeyFetcher`]: HTTPS with rustls (the `ring` provider, the
-    /// platform's trust store), a 10 s timeout, no redirects, no cookies, and a
-    /// [`MAX_DOCUMENT_LEN`] body cap. Needs the `http-client` feature and a Tokio
-    /// runtime.
+    /// The default [`KeyFetcher`]: hyper over rustls (the `ring` provider, the
+    /// platform's trust store), HTTP/1.1, a timeout (10 s by default) on the whole
+    /// exchange, no redirects followed, no cookies, and a [`MAX_DOCUMENT_LEN`] body
+    /// cap. Needs the `http-client` feature and a Tokio runtime.
     #[derive(Debug, Clone)]
     pub struct HttpKeyFetcher {
-        client: reqwest::Client,
+        client: Client<HttpsConnector<HttpConnector>, Empty<Bytes>>,
+        timeout: Duration,
     }
 
     impl HttpKeyFetcher {
@@ -95,53 +102,53 @@ mod http_client {
                 .and_then(|b| b.with_platform_verifier())
                 .map_err(|e| ConfigError::new(format!("TLS set-up failed: {e}")))?
                 .with_no_client_auth();
-            let client = reqwest::Client::builder()
-                .tls_backend_preconfigured(tls)
-                .redirect(reqwest::redirect::Policy::none())
-                .timeout(timeout)
-                .build()
-                .map_err(|e| ConfigError::new(format!("HTTP client set-up failed: {e}")))?;
-            Ok(HttpKeyFetcher { client })
+            // Plain http is let through here because issuers may allow it explicitly
+            // (`Issuer::allow_http`); by default the configuration refuses it.
+            let connector = hyper_rustls::HttpsConnectorBuilder::new()
+                .with_tls_config(tls)
+                .https_or_http()
+                .enable_http1()
+                .build();
+            let client = Client::builder(TokioExecutor::new()).build(connector);
+            Ok(HttpKeyFetcher { client, timeout })
         }
 
         async fn get(&self, url: &Url) -> Result<Vec<u8>, FetchError> {
-            let mut response = self
-                .client
-                .get(url.clone())
+            let uri: http::Uri = url
+                .as_str()
+                .parse()
+                .map_err(|e| FetchError::new(format!("{url}: {e}")))?;
+            let request = http::Request::get(uri)
                 .header(http::header::ACCEPT, "application/json")
-                .send()
+                .body(Empty::<Bytes>::new())
+                .map_err(|e| FetchError::new(format!("{url}: {e}")))?;
+            let response = self
+                .client
+                .request(request)
                 .await
                 .map_err(|e| FetchError::new(format!("GET {url}: {e}")))?;
-            if response.status() != reqwest::StatusCode::OK {
+            if response.status() != http::StatusCode::OK {
                 return Err(FetchError::new(format!(
                     "GET {url}: status {}",
                     response.status()
                 )));
             }
-            if response
-                .content_length()
-                .is_some_and(|len| len > MAX_DOCUMENT_LEN as u64)
-            {
-                return Err(FetchError::new(format!("GET {url}: body too large")));
-            }
-            let mut body = Vec::new();
-            while let Some(chunk) = response
-                .chunk()
+            let body = Limited::new(response.into_body(), MAX_DOCUMENT_LEN)
+                .collect()
                 .await
-                .map_err(|e| FetchError::new(format!("GET {url}: {e}")))?
-            {
-                if body.len() + chunk.len() > MAX_DOCUMENT_LEN {
-                    return Err(FetchError::new(format!("GET {url}: body too large")));
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok(body)
+                .map_err(|e| FetchError::new(format!("GET {url}: {e}")))?;
+            Ok(body.to_bytes().to_vec())
         }
     }
 
     impl KeyFetcher for HttpKeyFetcher {
         fn fetch<'a>(&'a self, url: &'a Url) -> BoxFuture<'a, Result<Vec<u8>, FetchError>> {
-            Box::pin(self.get(url))
+            Box::pin(async move {
+                match tokio::time::timeout(self.timeout, self.get(url)).await {
+                    Ok(result) => result,
+                    Err(_) => Err(FetchError::new(format!("GET {url}: timed out"))),
+                }
+            })
         }
     }
 }
