@@ -9,9 +9,17 @@
 
 mod api_key;
 mod chain;
+pub mod challenge;
+pub mod jwt;
+pub mod resource_metadata;
 
 pub use api_key::{ApiKeyAuthenticator, ApiKeyAuthenticatorBuilder, MIN_KEY_LEN};
 pub use chain::AuthenticatorChain;
+pub use challenge::{BearerError, Challenge};
+pub use jwt::{Issuer, JwtAuthenticator, JwtError};
+pub use resource_metadata::{
+    ProtectedResourceMetadata, ProtectedResourceMetadataBuilder, ResourceMetadataService,
+};
 
 use std::fmt;
 use std::future::Future;
