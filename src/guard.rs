@@ -39,7 +39,6 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::{Value, json};
 
 use crate::approval::Approvals;
-use crate::record::{CallRecord, DecisionRecord, Event};
 use crate::classify::{Classification, Classifier, ToolCall};
 use crate::error::BoxError;
 use crate::identity::{AuthError, Authenticator, AuthenticatorChain, BoxFuture, Identity};
@@ -49,6 +48,7 @@ use crate::mcp::{
     error_response, tool_error_response,
 };
 use crate::policy::{Action, Decision, Policy};
+use crate::record::{CallRecord, DecisionRecord, Event};
 use crate::session::SessionRegistry;
 use transport::{RequestKind, TransportRules};
 
@@ -465,7 +465,10 @@ impl Guard {
                 && is_call
             {
                 handle.record_call();
-                if matches!(judgement, Judgement::Refuse(_) | Judgement::InsufficientScope(_)) {
+                if matches!(
+                    judgement,
+                    Judgement::Refuse(_) | Judgement::InsufficientScope(_)
+                ) {
                     handle.record_denied();
                 }
             }
@@ -591,7 +594,16 @@ impl Guard {
                         .with_arguments(arguments)
                         .with_classification(&verdict.classification);
                     call_record.decision = DecisionRecord::from(&verdict.decision);
-                    self.tools_call_judgement(message, id, call, verdict, identity, policy, version, &mut call_record)
+                    self.tools_call_judgement(
+                        message,
+                        id,
+                        call,
+                        verdict,
+                        identity,
+                        policy,
+                        version,
+                        &mut call_record,
+                    )
                 }
             },
             _ => Judgement::Forward,
@@ -613,8 +625,7 @@ impl Guard {
         record: &mut CallRecord,
     ) -> Judgement {
         if verdict.decision.action != Action::Allow
-            && let Some(scopes) =
-                policy.missing_scopes(identity, &call, &verdict.classification)
+            && let Some(scopes) = policy.missing_scopes(identity, &call, &verdict.classification)
         {
             record.decision = DecisionRecord::new(
                 Action::Deny,
@@ -626,12 +637,7 @@ impl Guard {
         if !verdict.visible {
             let text = format!("Unknown tool: {}", call.name);
             record.decision = DecisionRecord::new(Action::Deny, None, Some(text.clone()));
-            return Judgement::Refuse(error_response(
-                Some(id),
-                codes::INVALID_PARAMS,
-                &text,
-                None,
-            ));
+            return Judgement::Refuse(error_response(Some(id), codes::INVALID_PARAMS, &text, None));
         }
         match verdict.decision.action {
             Action::Allow => Judgement::Forward,

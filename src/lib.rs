@@ -69,8 +69,8 @@ pub mod layer;
 pub mod mcp;
 pub mod policy;
 pub mod record;
-pub mod session;
 pub mod redact;
+pub mod session;
 
 pub use classify::{Classification, Classifier, Risk};
 pub use error::{BoxError, ConfigError};

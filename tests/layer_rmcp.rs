@@ -37,6 +37,12 @@ reason = "SQL writes need a DBA"
 name = "no-drops"
 tools = ["db.drop_*"]
 reason = "dropping tables is not allowed"
+
+# The identity report is not PII to hide from its own caller.
+[[redact.rule]]
+name = "whoami-in-clear"
+tools = ["whoami"]
+enabled = false
 "#;
 
 const ALICE: &str = "k_alice_support_0123456789";
@@ -83,7 +89,7 @@ const MODES: [(bool, bool, bool); 4] = [
 ];
 
 #[tokio::test]
-async fn allowed_calls_return_the_servers_result_unchanged() {
+async fn allowed_calls_return_the_servers_result_with_pii_masked() {
     for (stateless, json_response, modern) in MODES {
         let (guarded, bare) = start(stateless, json_response).await;
         let through = connect(&guarded, Some(ALICE), modern).await.unwrap();
@@ -93,7 +99,21 @@ async fn allowed_calls_return_the_servers_result_unchanged() {
             ("crm.find_customer", json!({"name": "Jane Doe"})),
         ] {
             let a = call(&through, tool, args.clone()).await.unwrap();
-            let b = call(&direct, tool, args).await.unwrap();
+            let mut b = call(&direct, tool, args).await.unwrap();
+            if tool == "crm.find_customer" {
+                // The same result, with the card, e-mail and phone masked (in SSE and
+                // JSON responses alike).
+                let mut record = text_json(&b);
+                record["card_number"] = json!("[REDACTED:CREDIT_CARD]");
+                record["email"] = json!("[REDACTED:EMAIL]");
+                record["phone"] = json!("[REDACTED:PHONE]");
+                assert_eq!(
+                    text_json(&a),
+                    record,
+                    "mode {stateless}/{json_response}/{modern}"
+                );
+                b.content = a.content.clone();
+            }
             assert_eq!(a, b, "mode {stateless}/{json_response}/{modern}: {tool}");
             assert_ne!(a.is_error, Some(true));
         }

@@ -83,7 +83,9 @@ impl Guard {
         );
         let record = SessionKilledRecord {
             by: Some("tollgate".to_owned()),
-            reason: Some("refused: session id presented by an identity that does not own it".to_owned()),
+            reason: Some(
+                "refused: session id presented by an identity that does not own it".to_owned(),
+            ),
         };
         self.record_detached(Event::new(
             "",

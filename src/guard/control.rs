@@ -53,7 +53,10 @@ impl Guard {
         reviewer: &Identity,
         comment: Option<String>,
     ) -> Result<Ticket, ApprovalError> {
-        let ticket = self.approvals().approve(id, reviewer, comment.clone()).await?;
+        let ticket = self
+            .approvals()
+            .approve(id, reviewer, comment.clone())
+            .await?;
         let outcome = ApprovalOutcome::Approved;
         self.record_ticket_decided(&ticket, Some(reviewer), outcome, comment.as_deref());
         Ok(ticket)

@@ -349,7 +349,12 @@ impl ResponsePlan {
         guard.record_detached(Event::result(session, identity, record));
     }
 
-    fn record_server_message(&self, method: &str, object: &Map<String, Value>, findings: &Findings) {
+    fn record_server_message(
+        &self,
+        method: &str,
+        object: &Map<String, Value>,
+        findings: &Findings,
+    ) {
         if let Some(session) = &self.session {
             session.record_redactions(findings.total());
         }

@@ -73,7 +73,10 @@ pub(crate) fn bearer_challenge(params: &[(&str, Option<&str>)]) -> Option<Header
 
 /// 403 `insufficient_scope` naming the scopes the call needs (MCP step-up
 /// authorization).
-pub(crate) fn insufficient_scope(scopes: &[String], resource_metadata: Option<&str>) -> Response<Bytes> {
+pub(crate) fn insufficient_scope(
+    scopes: &[String],
+    resource_metadata: Option<&str>,
+) -> Response<Bytes> {
     let scope = scopes.join(" ");
     let mut response = text(
         StatusCode::FORBIDDEN,
@@ -83,10 +86,15 @@ pub(crate) fn insufficient_scope(scopes: &[String], resource_metadata: Option<&s
         ("error", Some("insufficient_scope")),
         ("scope", Some(&scope)),
         ("resource_metadata", resource_metadata),
-        ("error_description", Some("Additional scopes are required for this tool")),
+        (
+            "error_description",
+            Some("Additional scopes are required for this tool"),
+        ),
     ]);
     if let Some(challenge) = challenge {
-        response.headers_mut().insert(header::WWW_AUTHENTICATE, challenge);
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, challenge);
     }
     response
 }
@@ -122,7 +130,9 @@ pub(crate) fn unauthorized(
         ("error", error_code),
     ]);
     if let Some(challenge) = challenge {
-        response.headers_mut().insert(header::WWW_AUTHENTICATE, challenge);
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, challenge);
     }
     response
 }
