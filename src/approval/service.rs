@@ -196,6 +196,7 @@ impl ApprovalsBuilder {
                 clock: self.clock,
                 settings: self.settings,
                 watchers: Mutex::new(HashMap::new()),
+                opening: tokio::sync::Mutex::new(()),
             }),
         })
     }
@@ -238,6 +239,10 @@ struct Inner {
     settings: ApprovalSettings,
     /// One channel per ticket someone waits on; removed when the ticket is final.
     watchers: Mutex<HashMap<TicketId, watch::Sender<()>>>,
+    /// Held while a request looks for its pending ticket and opens one if none, so two
+    /// identical calls arriving together share one ticket. (A store shared by several
+    /// gateways should also refuse a second pending ticket for one binding.)
+    opening: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for Approvals {
@@ -259,6 +264,7 @@ impl Approvals {
                 clock: Arc::new(SystemClock),
                 settings: ApprovalSettings::default(),
                 watchers: Mutex::new(HashMap::new()),
+                opening: tokio::sync::Mutex::new(()),
             }),
         }
     }
@@ -316,6 +322,7 @@ impl Approvals {
             &req.arguments,
             req.tool_definition_hash.as_ref(),
         )?;
+        let _opening = self.inner.opening.lock().await;
         let now = self.now();
         let pending = self
             .inner
