@@ -1,12 +1,13 @@
 //! [`Guard`]: the one place where tollgate's pipeline is written.
 //!
 //! For every request: (1) transport checks, (2) identity, (3) decode and check the MCP
-//! body, (4) session checks (a later feature), (5) classify each tool call, (6) decide,
-//! (7) act — answer a refusal ourselves, or forward with the caller's credentials
-//! stripped and its [`Identity`] in the request extensions — and (8) plan how the
-//! response must be rewritten. Every step returns a value; every step that guards fails
-//! closed. The layer ([`crate::GuardLayer`]) is only transport glue around
-//! [`Guard::admit`].
+//! body, (4) the session: alive, not revoked, owned by this identity, (5) classify each
+//! tool call, (6) decide, (7) act — answer a refusal ourselves, hold the call for
+//! approval, or forward with the caller's credentials stripped and its [`Identity`] in
+//! the request extensions — (8) plan how the response must be rewritten (tools/list
+//! filtered, answers and server messages redacted) and (9) record it all. Every step
+//! returns a value; every step that guards fails closed. The layer
+//! ([`crate::GuardLayer`]) is only transport glue around the guard's admission.
 
 mod approval_step;
 mod audit;
