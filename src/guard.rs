@@ -51,6 +51,7 @@ use crate::mcp::{
 use crate::policy::{Action, Decision, Policy};
 use crate::record::{CallRecord, DecisionRecord, Event};
 use crate::session::SessionRegistry;
+use session_step::SessionStep;
 use transport::{RequestKind, TransportRules};
 
 /// How a denied tool call is reported to the client.
@@ -405,7 +406,7 @@ impl Guard {
         };
 
         // 4. Session: known, alive, and bound to this identity.
-        let session = match self.session_step(&parts, &identity, Some(&payload)) {
+        let mut session = match self.session_step(&parts, &identity, Some(&payload)) {
             Ok(session) => session,
             Err(reply) => return Admission::Reply(*reply),
         };
@@ -474,7 +475,12 @@ impl Guard {
                 }
             }
             if let Some(record) = record {
-                calls.push(Event::call(session_name.clone(), &identity, record));
+                let event = Event::call(session_name.clone(), &identity, record);
+                match &mut session {
+                    // An `initialize`: recorded under the session the server opens.
+                    SessionStep::OnResponse(opener) => opener.defer(event),
+                    SessionStep::Open(_) => calls.push(event),
+                }
             }
             judgements.push(judgement);
         }

@@ -462,7 +462,6 @@ async fn the_html_report_renders_in_headless_chromium_with_a_timeline_per_sessio
 }
 
 #[tokio::test]
-#[ignore = "library bug: a legacy `initialize` is recorded with an empty session key"]
 async fn every_event_of_a_legacy_session_is_recorded_under_its_session() {
     let trail = record_sessions().await;
     let events = trail.events();

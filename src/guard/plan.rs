@@ -393,7 +393,9 @@ impl ResponsePlan {
             return event.raw().clone();
         }
         let Ok(mut value) = serde_json::from_str::<Value>(data) else {
-            return event.raw().clone();
+            // Not a JSON-RPC message (a non-conforming server): its text is still
+            // redacted, never passed on unexamined.
+            return self.redact_event_text(event, data);
         };
         if !self.rewrite_value(&mut value) {
             return event.raw().clone();
@@ -401,6 +403,28 @@ impl ResponsePlan {
         // Serializing a `Value` cannot fail.
         let data = serde_json::to_string(&value).unwrap_or_default();
         event.with_data(data).encode()
+    }
+}
+
+impl ResponsePlan {
+    /// Redacts the data of an event that is not JSON as plain text, with the
+    /// strictest redactor the response has.
+    fn redact_event_text(&self, event: &SseEvent, data: &str) -> Bytes {
+        let redactor = self
+            .redactor
+            .as_deref()
+            .or_else(|| self.answers.iter().find_map(|a| a.redactor.as_deref()));
+        let Some(redactor) = redactor else {
+            return event.raw().clone();
+        };
+        let (text, findings) = redactor.redact_text(data);
+        if findings.is_empty() {
+            return event.raw().clone();
+        }
+        if let Some(session) = &self.session {
+            session.record_redactions(findings.total());
+        }
+        event.with_data(text.into_owned()).encode()
     }
 }
 

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use super::{Guard, replies};
 use crate::identity::Identity;
 use crate::mcp::{Message, Payload};
+use crate::record::Event;
 use crate::session::{ClientInfo, SessionError, SessionHandle, SessionKey};
 
 /// The `_meta` key carrying client info on every 2026-07-28 request.
@@ -39,9 +40,16 @@ pub(crate) struct SessionOpener {
     identity: Identity,
     client: Option<ClientInfo>,
     protocol: Option<String>,
+    /// The request's own events, recorded under the session once it has an id.
+    deferred: Vec<Event>,
 }
 
 impl SessionOpener {
+    /// Records `event` once the session is open, under its id.
+    pub(crate) fn defer(&mut self, event: Event) {
+        self.deferred.push(event);
+    }
+
     /// Opens the session named in the response headers; returns it for the response's
     /// own stream.
     pub(crate) fn open(self, headers: &HeaderMap) -> Option<SessionHandle> {
@@ -64,6 +72,10 @@ impl SessionOpener {
             Ok(handle) => {
                 if handle.is_new() {
                     self.guard.record_session_started(&handle, &self.identity);
+                }
+                for mut event in self.deferred {
+                    event.session = Some(handle.id().to_owned());
+                    self.guard.record_detached(event);
                 }
                 Some(handle)
             }
@@ -105,6 +117,7 @@ impl Guard {
                     identity: identity.clone(),
                     client,
                     protocol,
+                    deferred: Vec::new(),
                 })));
             }
             None => SessionKey::stateless(identity, client.as_ref().map(|c| c.name.as_str())),
