@@ -77,20 +77,8 @@ fn redact(r: &Redactor, doc: &Doc) -> (Value, BTreeMap<String, u64>) {
     (value, by_kind)
 }
 
-/// Types and decoys below target because of a known engine bug, asserted in full by the
-/// ignored test below: a bare 9-digit number is taken for an SSN when `ssn` occurs up to
-/// 32 bytes before it, even in another field (`ssn=… order_number=482913475`) or on the
-/// previous line.
-const KNOWN_BUGS: &[&str] = &["US_SSN", "order_number_9"];
-
 #[test]
 fn recall_and_precision_per_type() {
-    evaluate(KNOWN_BUGS);
-}
-
-#[test]
-#[ignore = "bug: SSN context word matched across fields and lines (src/redact/scan.rs Scanner::ssn, preceded_by window of 32 bytes)"]
-fn recall_and_precision_per_type_without_exemptions() {
     evaluate(&[]);
 }
 

@@ -11,7 +11,7 @@ use super::normalize::normalize;
 use super::pattern::UserPattern;
 use super::secrets::generic::{self, KeyStrength};
 use super::secrets::{aws, github, jwt, private_key, slack};
-use super::text::{at, before, is_word, preceded_by, run_end};
+use super::text::{at, before, is_word, preceded_by, preceded_in_clause_by, run_end};
 use super::{card, email, iban, ip, phone, ssn};
 
 /// What a literal found by the keyword pass triggers.
@@ -323,7 +323,9 @@ impl Scanner {
             [a, b, c] => {
                 a.len() == 3 && b.len() == 2 && c.len() == 4 && matches!(sep, Some(b'-' | b' '))
             }
-            [one] => one.len() == 9 && (ctx.ssn || preceded_by(t, j, 32, ssn::CONTEXT_WORDS)),
+            [one] => {
+                one.len() == 9 && (ctx.ssn || preceded_in_clause_by(t, j, 32, ssn::CONTEXT_WORDS))
+            }
             _ => false,
         };
         if shaped && ssn::is_ssn(&digits) {

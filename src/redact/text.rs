@@ -34,6 +34,43 @@ pub(crate) fn preceded_by(text: &[u8], start: usize, window: usize, words: &[&st
         .any(|w| memchr::memmem::find(hay, w.as_bytes()).is_some())
 }
 
+/// Like [`preceded_by`], but only within the clause the value sits in: the window
+/// stops at a line break, `;`, `,`, `|`, the `]` closing an earlier mask, a sentence end (`. ` before a capital), or an
+/// earlier `key=` / `key:` assignment than the value's own. So in
+/// `ssn=… order_number=255165867` the `ssn` belongs to another field.
+pub(crate) fn preceded_in_clause_by(
+    text: &[u8],
+    start: usize,
+    window: usize,
+    words: &[&str],
+) -> bool {
+    let from = start.saturating_sub(window);
+    let Some(slice) = text.get(from..start) else {
+        return false;
+    };
+    let mut cut = 0;
+    let mut assignments = 0;
+    for (i, &b) in slice.iter().enumerate().rev() {
+        let boundary = match b {
+            b'\n' | b'\r' | b';' | b',' | b'|' | b']' => true,
+            b'=' | b':' => {
+                assignments += 1;
+                assignments == 2
+            }
+            b'.' => {
+                slice.get(i + 1) == Some(&b' ')
+                    && slice.get(i + 2).is_some_and(u8::is_ascii_uppercase)
+            }
+            _ => false,
+        };
+        if boundary {
+            cut = i + 1;
+            break;
+        }
+    }
+    preceded_by(text, start, start - (from + cut), words)
+}
+
 /// Shannon entropy of `bytes`, in bits per byte.
 pub(crate) fn entropy(bytes: &[u8]) -> f64 {
     if bytes.is_empty() {
