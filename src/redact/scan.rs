@@ -24,8 +24,10 @@ enum Trigger {
     Jwt,
     Pem,
     SecretWord,
-    /// Only for the prefilter: context words and field-rule literals.
+    /// Only for the prefilter: context words.
     Context,
+    /// Only for the prefilter: field-rule literals.
+    Field,
 }
 
 /// The keyword literals, in pattern-id order.
@@ -61,6 +63,102 @@ fn keyword_table() -> Vec<(&'static str, Trigger)> {
 pub(crate) struct Keywords {
     ac: Option<AhoCorasick>,
     literals: Vec<(String, Trigger)>,
+    fast: Option<FastLiterals>,
+}
+
+/// The prefilter's literals as one packed (SIMD) searcher over ASCII-lower-cased text:
+/// key prefixes must then also match case-sensitively, key words and field literals
+/// match in any case. Context words are left out: the prefilter's digit pass already
+/// assumes every context.
+#[derive(Debug, Clone)]
+struct FastLiterals {
+    searcher: aho_corasick::packed::Searcher,
+    /// Per pattern: `None` when any case matches, else the exact spellings wanted.
+    exact: Vec<Spellings>,
+    max_len: usize,
+}
+
+/// The exact spellings a lower-cased literal must have in the raw text (`None`: any).
+type Spellings = Option<Vec<Vec<u8>>>;
+
+/// How much lower-cased text one packed search sees at a time.
+const FOLD_CHUNK: usize = 4096;
+
+impl FastLiterals {
+    fn new(literals: &[(String, Trigger)]) -> Option<FastLiterals> {
+        let mut patterns: Vec<(Vec<u8>, Spellings)> = Vec::new();
+        for (lit, trigger) in literals {
+            let exact = match trigger {
+                Trigger::Context => continue,
+                Trigger::AwsKeyId
+                | Trigger::Github
+                | Trigger::Slack
+                | Trigger::Jwt
+                | Trigger::Pem => Some(lit.as_bytes().to_vec()),
+                Trigger::AwsSecretWord | Trigger::SecretWord | Trigger::Field => None,
+            };
+            let lower = lit.to_ascii_lowercase().into_bytes();
+            if lower.is_empty() || lower.len() >= FOLD_CHUNK / 2 {
+                return None;
+            }
+            match patterns.iter_mut().find(|(p, _)| *p == lower) {
+                Some((_, want)) => match (want.as_mut(), exact) {
+                    (Some(list), Some(e)) => list.push(e),
+                    (_, _) => *want = None,
+                },
+                None => patterns.push((lower, exact.map(|e| vec![e]))),
+            }
+        }
+        let mut builder = aho_corasick::packed::Config::new().builder();
+        for (p, _) in &patterns {
+            builder.add(p);
+        }
+        let searcher = builder.build()?;
+        let max_len = patterns.iter().map(|(p, _)| p.len()).max()?;
+        Some(FastLiterals {
+            searcher,
+            exact: patterns.into_iter().map(|(_, e)| e).collect(),
+            max_len,
+        })
+    }
+
+    fn any(&self, bytes: &[u8]) -> bool {
+        let mut buf = [0u8; FOLD_CHUNK];
+        let step = FOLD_CHUNK - (self.max_len - 1);
+        let mut pos = 0;
+        loop {
+            let end = (pos + FOLD_CHUNK).min(bytes.len());
+            let chunk = bytes.get(pos..end).unwrap_or(&[]);
+            let Some(hay) = buf.get_mut(..chunk.len()) else {
+                return true;
+            };
+            for (d, s) in hay.iter_mut().zip(chunk) {
+                *d = s.to_ascii_lowercase();
+            }
+            let hay = &*hay;
+            let mut from = 0;
+            while let Some(m) = self
+                .searcher
+                .find_in(hay, aho_corasick::Span::from(from..hay.len()))
+            {
+                let ok = match self.exact.get(m.pattern().as_usize()) {
+                    Some(None) => true,
+                    Some(Some(want)) => chunk
+                        .get(m.start()..m.end())
+                        .is_some_and(|raw| want.iter().any(|w| w.as_slice() == raw)),
+                    None => false,
+                };
+                if ok {
+                    return true;
+                }
+                from = m.start() + 1;
+            }
+            if end >= bytes.len() {
+                return false;
+            }
+            pos += step;
+        }
+    }
 }
 
 impl Keywords {
@@ -70,13 +168,14 @@ impl Keywords {
             .into_iter()
             .map(|(s, t)| (s.to_owned(), t))
             .collect();
-        literals.extend(extra.iter().map(|s| (s.clone(), Trigger::Context)));
+        literals.extend(extra.iter().map(|s| (s.clone(), Trigger::Field)));
         let ac = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostLongest)
             .build(literals.iter().map(|(s, _)| s.as_bytes()))
             .ok();
-        Keywords { ac, literals }
+        let fast = FastLiterals::new(&literals);
+        Keywords { ac, literals, fast }
     }
 
     /// Every keyword occurrence: `(start, end, trigger)`. Without an automaton (it failed
@@ -102,8 +201,13 @@ impl Keywords {
         }
     }
 
-    /// Whether any keyword occurs in `bytes`.
-    pub(crate) fn any(&self, bytes: &[u8]) -> bool {
+    /// Whether any literal the prefilter looks for occurs in `bytes`: key prefixes in
+    /// their detector's case, key words and field literals in any case. Without the
+    /// packed searcher, any literal in any case (a superset).
+    pub(crate) fn prefilter_hit(&self, bytes: &[u8]) -> bool {
+        if let Some(fast) = &self.fast {
+            return fast.any(bytes);
+        }
         match &self.ac {
             Some(ac) => ac.is_match(bytes),
             None => {
@@ -370,7 +474,7 @@ impl Scanner {
                     aws_context = true;
                     return;
                 }
-                Trigger::Context => return,
+                Trigger::Context | Trigger::Field => return,
             };
             if !self.on(lit) {
                 return;
@@ -469,7 +573,7 @@ fn decimal_fraction(t: &[u8], i: usize) -> bool {
 
 /// Card numbers among digit groups: the longest window of whole groups with 12–19
 /// digits that is a card, left to right.
-fn cards(groups: &[(usize, usize)], slices: &[&[u8]], out: &mut Vec<Span>) {
+pub(crate) fn cards(groups: &[(usize, usize)], slices: &[&[u8]], out: &mut Vec<Span>) {
     let mut s = 0;
     while s < slices.len() {
         let mut found = None;
