@@ -217,7 +217,12 @@ fn check(file: &[u8], mode_b: bool) {
     };
     let lines = parse_lines(file);
     if file.len() < MAX_LINE_BYTES {
-        assert_eq!(reader_items, lines.len(), "reader items vs non-blank lines");
+        // The reader skips blank lines, a blank torn last line too.
+        let not_blank = file
+            .split(|&b| b == b'\n')
+            .filter(|line| !line.iter().all(u8::is_ascii_whitespace))
+            .count();
+        assert_eq!(reader_items, not_blank, "reader items vs non-blank lines");
     }
 
     // require_sealed adds exactly one UnsealedEnd, for an unprotected tail.
