@@ -10,7 +10,7 @@ mod error;
 mod message;
 mod reply;
 pub mod sse;
-mod strict_json;
+pub(crate) mod strict_json;
 mod version;
 
 pub use check::{check_request, header_version};

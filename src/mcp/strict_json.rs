@@ -11,6 +11,9 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
+/// How the error for a duplicate key begins.
+pub(crate) const DUPLICATE_KEY: &str = "duplicate key";
+
 /// Parses `bytes` as one JSON value, rejecting duplicate object keys.
 pub(crate) fn parse(bytes: &[u8]) -> Result<Value, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
@@ -85,7 +88,7 @@ impl<'de> Visitor<'de> for StrictVisitor {
         let mut object = Map::new();
         while let Some(key) = map.next_key::<String>()? {
             if object.contains_key(&key) {
-                return Err(de::Error::custom(format_args!("duplicate key `{key}`")));
+                return Err(de::Error::custom(format_args!("{DUPLICATE_KEY} `{key}`")));
             }
             let value = map.next_value_seed(StrictValue)?;
             object.insert(key, value);
