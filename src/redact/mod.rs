@@ -64,6 +64,7 @@ mod email;
 mod finding;
 mod iban;
 mod ip;
+mod key_context;
 mod mask;
 mod normalize;
 mod pattern;
@@ -86,9 +87,10 @@ pub use pattern::Validator;
 pub(crate) use pattern::named_validator;
 
 use detector::DetectorSet;
+use key_context::KeyContext;
 use mask::Masker;
 use pattern::UserPattern;
-use scan::{KeyContext, Keywords, Scanner};
+use scan::{Keywords, Scanner};
 
 /// Why a [`Redactor`] could not be built, or a document not redacted.
 #[derive(Debug, thiserror::Error)]
@@ -455,6 +457,27 @@ mod tests {
         let text = serde_json::to_string(&f).unwrap();
         assert!(!text.contains("bob@") && !text.contains("6789"), "{text}");
         assert!(text.contains("/r/[REDACTED:EMAIL]/ssn"), "{text}");
+    }
+
+    #[test]
+    fn short_context_words_inside_other_words_do_not_count() {
+        let r = Redactor::default();
+        let mut v = json!({
+            "server": "10.1.2.3",
+            "driver_version": "10.1.2.4",
+            "hotel_id": 4155550123u64,
+            "tel": 4155550123u64
+        });
+        r.redact_value(&mut v, "");
+        assert_eq!(
+            v,
+            json!({
+                "server": "[REDACTED:IP_ADDRESS]",
+                "driver_version": "10.1.2.4",
+                "hotel_id": 4155550123u64,
+                "tel": "[REDACTED:PHONE]"
+            })
+        );
     }
 
     #[test]

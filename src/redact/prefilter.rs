@@ -349,7 +349,7 @@ mod tests {
         #[test]
         fn whatever_is_found_passes_the_prefilter(s in text()) {
             let r = crate::Redactor::default();
-            let (_, counts) = r.mask_text(&s, &crate::redact::scan::KeyContext::default());
+            let (_, counts) = r.mask_text(&s, &crate::redact::key_context::KeyContext::default());
             if !counts.is_empty() {
                 proptest::prop_assert!(r.may_match(s.as_bytes()), "text {s:?}");
             }

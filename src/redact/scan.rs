@@ -7,9 +7,10 @@ use base64::Engine;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
 use super::detector::{Detector, DetectorSet, Span, SpanKind};
+use super::key_context::KeyContext;
 use super::normalize::normalize;
 use super::pattern::UserPattern;
-use super::secrets::generic::{self, KeyStrength};
+use super::secrets::generic;
 use super::secrets::{aws, github, jwt, private_key, slack};
 use super::text::{at, before, is_word, preceded_by, preceded_in_clause_by, run_end};
 use super::{card, email, iban, ip, phone, ssn};
@@ -215,32 +216,6 @@ impl Keywords {
                 self.each(bytes, |_, _, _| found = true);
                 found
             }
-        }
-    }
-}
-
-/// What the JSON key of a string says about its content.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct KeyContext {
-    pub(crate) ssn: bool,
-    pub(crate) phone: bool,
-    pub(crate) version: bool,
-    pub(crate) aws_secret: bool,
-    pub(crate) secret: Option<KeyStrength>,
-}
-
-impl KeyContext {
-    /// The context of a value under `key`.
-    pub(crate) fn of(key: &str) -> KeyContext {
-        let lower = key.to_ascii_lowercase();
-        let has = |words: &[&str]| words.iter().any(|w| lower.contains(w.trim()));
-        let secret = generic::key_strength(&lower);
-        KeyContext {
-            ssn: has(ssn::CONTEXT_WORDS),
-            phone: has(phone::CONTEXT_WORDS),
-            version: has(ip::VERSION_WORDS),
-            aws_secret: has(aws::SECRET_WORDS) || lower.contains("aws") && lower.contains("secret"),
-            secret: (secret != KeyStrength::None).then_some(secret),
         }
     }
 }

@@ -9,9 +9,9 @@ use serde_json::{Map, Value};
 use super::Redactor;
 use super::detector::{Detector, SpanKind};
 use super::finding::Findings;
+use super::key_context::KeyContext;
 use super::mask::FIELD_KIND;
 use super::normalize::normalize;
-use super::scan::KeyContext;
 use super::{card, phone, ssn};
 
 /// How deep strings holding JSON are decoded and walked.

@@ -58,7 +58,7 @@ pub(crate) enum KeyStrength {
 
 /// What a (lower-cased) key says about its value.
 pub(crate) fn key_strength(key: &str) -> KeyStrength {
-    if DESCRIPTIVE.iter().any(|d| key.ends_with(d)) || key.ends_with('s') && !key.ends_with("ss") {
+    if is_descriptive(key.as_bytes()) {
         return KeyStrength::None;
     }
     if PASSWORD_WORDS.iter().any(|w| key.contains(w)) {
@@ -68,6 +68,18 @@ pub(crate) fn key_strength(key: &str) -> KeyStrength {
     } else {
         KeyStrength::None
     }
+}
+
+/// Whether a key describes a secret rather than holds one: a descriptive suffix
+/// (`token_type`) or a plural (`max_tokens`), in any case.
+pub(crate) fn is_descriptive(key: &[u8]) -> bool {
+    let ends_with = |suffix: &[u8]| {
+        key.len() >= suffix.len()
+            && key
+                .get(key.len() - suffix.len()..)
+                .is_some_and(|tail| tail.eq_ignore_ascii_case(suffix))
+    };
+    DESCRIPTIVE.iter().any(|d| ends_with(d.as_bytes())) || ends_with(b"s") && !ends_with(b"ss")
 }
 
 /// Whether `value` is a secret under a key of `strength`.
