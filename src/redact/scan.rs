@@ -85,6 +85,9 @@ type Spellings = Option<Vec<Vec<u8>>>;
 /// How much lower-cased text one packed search sees at a time.
 const FOLD_CHUNK: usize = 4096;
 
+/// Texts up to this long are lower-cased into a small buffer, in one piece.
+const SHORT_CHUNK: usize = 128;
+
 impl FastLiterals {
     fn new(literals: &[(String, Trigger)]) -> Option<FastLiterals> {
         let mut patterns: Vec<(Vec<u8>, Spellings)> = Vec::new();
@@ -124,11 +127,20 @@ impl FastLiterals {
     }
 
     fn any(&self, bytes: &[u8]) -> bool {
-        let mut buf = [0u8; FOLD_CHUNK];
-        let step = FOLD_CHUNK - (self.max_len - 1);
+        // Most strings are short: do not clear a whole chunk's buffer for them.
+        if bytes.len() <= SHORT_CHUNK {
+            return self.any_in(bytes, &mut [0u8; SHORT_CHUNK]);
+        }
+        self.any_in(bytes, &mut [0u8; FOLD_CHUNK])
+    }
+
+    /// [`any`](Self::any) with `buf` for the lower-cased text: chunks of `buf.len()`
+    /// overlapping by the longest literal.
+    fn any_in(&self, bytes: &[u8], buf: &mut [u8]) -> bool {
+        let step = buf.len().saturating_sub(self.max_len - 1).max(1);
         let mut pos = 0;
         loop {
-            let end = (pos + FOLD_CHUNK).min(bytes.len());
+            let end = (pos + buf.len()).min(bytes.len());
             let chunk = bytes.get(pos..end).unwrap_or(&[]);
             let Some(hay) = buf.get_mut(..chunk.len()) else {
                 return true;
