@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
 
 use serde::{Deserialize, Serialize};
 
@@ -33,9 +34,15 @@ pub struct RedactionFinding {
 #[serde(transparent)]
 pub struct Findings {
     entries: Vec<RedactionFinding>,
-    /// Position of each `(kind, location)` in `entries`.
+    /// A keyed hash of each `(kind, location)` → its first position in `entries`. Two
+    /// keys with one hash are told apart by comparing the entry (then a linear search).
     #[serde(skip)]
-    index: HashMap<(Cow<'static, str>, String), usize>,
+    index: HashMap<u64, usize>,
+    /// How many leading entries are in `index` (fewer after deserializing).
+    #[serde(skip)]
+    indexed: usize,
+    #[serde(skip)]
+    hasher: RandomState,
 }
 
 impl Findings {
@@ -82,29 +89,44 @@ impl Findings {
             e.count = e.count.saturating_add(count);
             return;
         }
-        if self.index.len() != self.entries.len() {
-            // Deserialized: rebuild the index.
-            self.index = self
-                .entries
-                .iter()
-                .enumerate()
-                .map(|(i, e)| ((e.kind.clone(), e.location.clone()), i))
-                .collect();
+        while let Some(e) = self.entries.get(self.indexed) {
+            let h = self.hash(&e.kind, &e.location);
+            self.index.entry(h).or_insert(self.indexed);
+            self.indexed += 1;
         }
-        let mut key = (kind, location.to_owned());
-        if self.entries.len() >= MAX_FINDING_ENTRIES && !self.index.contains_key(&key) {
-            key.1 = OVERFLOW_LOCATION.to_owned();
+        let mut location = location;
+        let mut h = self.hash(&kind, location);
+        let mut found = self.position(h, &kind, location);
+        if found.is_none() && self.entries.len() >= MAX_FINDING_ENTRIES {
+            location = OVERFLOW_LOCATION;
+            h = self.hash(&kind, location);
+            found = self.position(h, &kind, location);
         }
-        if let Some(e) = self.index.get(&key).and_then(|&i| self.entries.get_mut(i)) {
+        if let Some(e) = found.and_then(|i| self.entries.get_mut(i)) {
             e.count = e.count.saturating_add(count);
             return;
         }
-        self.index.insert(key.clone(), self.entries.len());
+        self.index.entry(h).or_insert(self.entries.len());
         self.entries.push(RedactionFinding {
-            kind: key.0,
+            kind,
             count,
-            location: key.1,
+            location: location.to_owned(),
         });
+        self.indexed = self.entries.len();
+    }
+
+    fn hash(&self, kind: &str, location: &str) -> u64 {
+        self.hasher.hash_one((kind, location))
+    }
+
+    /// Where `(kind, location)` is, given its hash.
+    fn position(&self, h: u64, kind: &str, location: &str) -> Option<usize> {
+        let is = |e: &RedactionFinding| e.kind == kind && e.location == location;
+        let i = *self.index.get(&h)?;
+        if self.entries.get(i).is_some_and(is) {
+            return Some(i);
+        }
+        self.entries.iter().position(is)
     }
 
     /// Adds every entry of `other`.
@@ -172,5 +194,18 @@ mod tests {
         }
         assert_eq!(f.len(), MAX_FINDING_ENTRIES + 1);
         assert_eq!(f.total(), (MAX_FINDING_ENTRIES + 10) as u64);
+    }
+
+    #[test]
+    fn deserialized_findings_keep_aggregating() {
+        let mut f: Findings = serde_json::from_str(
+            r#"[{"kind":"EMAIL","count":2,"location":"/a"},{"kind":"PHONE","count":1,"location":"/b"}]"#,
+        )
+        .unwrap();
+        f.add("EMAIL".into(), "/a", 1);
+        f.add("PHONE".into(), "/c", 1);
+        f.add("PHONE".into(), "/b", 1);
+        assert_eq!(f.len(), 3);
+        assert_eq!(f.iter().map(|e| e.count).collect::<Vec<_>>(), [3, 2, 1]);
     }
 }
