@@ -442,6 +442,47 @@ pub fn render_report(
     Ok(())
 }
 
+/// The columns of the identities table, in the order of [`identity_cells`].
+const IDENTITY_COLUMNS: [&str; 15] = [
+    "Subject",
+    "Kind",
+    "Groups",
+    "Sessions",
+    "Allowed",
+    "Denied",
+    "Held",
+    "Approved",
+    "Rejected",
+    "Tools",
+    "Approvals",
+    "Redactions",
+    "Token expiries",
+    "First seen",
+    "Last seen",
+];
+
+/// One identity's row of the identities table, unescaped (each format escapes its own).
+fn identity_cells(i: &IdentityReport) -> [String; 15] {
+    let tools: BTreeSet<String> = i.tools.keys().cloned().collect();
+    [
+        i.subject.clone(),
+        i.kind.clone(),
+        joined(&i.groups),
+        i.sessions.to_string(),
+        i.calls.allowed.to_string(),
+        i.calls.denied.to_string(),
+        i.calls.held.to_string(),
+        i.calls.approved.to_string(),
+        i.calls.rejected.to_string(),
+        joined(&tools),
+        approvers(i),
+        redaction_list(&i.redactions),
+        joined(&i.token_expiries),
+        i.first_seen.clone(),
+        i.last_seen.clone(),
+    ]
+}
+
 fn joined(set: &BTreeSet<String>) -> String {
     set.iter().cloned().collect::<Vec<_>>().join(", ")
 }
@@ -493,35 +534,11 @@ fn markdown(report: &AccessReport) -> String {
         let _ = writeln!(s, "- ⚠ {}", md(finding));
     }
     let _ = writeln!(s, "\n## Identities\n");
-    let _ = writeln!(
-        s,
-        "| Subject | Kind | Groups | Sessions | Allowed | Denied | Held | Approved | Rejected | Tools | Approvals | Redactions | Token expiries | First seen | Last seen |"
-    );
-    let _ = writeln!(
-        s,
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-    );
+    let _ = writeln!(s, "| {} |", IDENTITY_COLUMNS.join(" | "));
+    let _ = writeln!(s, "|{}", "---|".repeat(IDENTITY_COLUMNS.len()));
     for i in &report.identities {
-        let tools: BTreeSet<String> = i.tools.keys().cloned().collect();
-        let _ = writeln!(
-            s,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-            md(&i.subject),
-            md(&i.kind),
-            md(&joined(&i.groups)),
-            i.sessions,
-            i.calls.allowed,
-            i.calls.denied,
-            i.calls.held,
-            i.calls.approved,
-            i.calls.rejected,
-            md(&joined(&tools)),
-            md(&approvers(i)),
-            md(&redaction_list(&i.redactions)),
-            md(&joined(&i.token_expiries)),
-            md(&i.first_seen),
-            md(&i.last_seen)
-        );
+        let cells: Vec<String> = identity_cells(i).iter().map(|c| md(c)).collect();
+        let _ = writeln!(s, "| {} |", cells.join(" | "));
     }
     let _ = writeln!(s, "\n## Sessions\n");
     for session in &report.sessions {
@@ -601,31 +618,17 @@ fn html(report: &AccessReport) -> String {
         }
         let _ = writeln!(s, "</ul>");
     }
-    let _ = writeln!(
-        s,
-        "<h2>Identities</h2>\n<table><tr><th>Subject</th><th>Kind</th><th>Groups</th><th>Sessions</th><th>Allowed</th><th>Denied</th><th>Held</th><th>Approved</th><th>Rejected</th><th>Tools</th><th>Approvals</th><th>Redactions</th><th>Token expiries</th><th>First seen</th><th>Last seen</th></tr>"
-    );
+    let header: String = IDENTITY_COLUMNS
+        .iter()
+        .map(|c| format!("<th>{}</th>", e(c)))
+        .collect();
+    let _ = writeln!(s, "<h2>Identities</h2>\n<table><tr>{header}</tr>");
     for i in &report.identities {
-        let tools: BTreeSet<String> = i.tools.keys().cloned().collect();
-        let _ = writeln!(
-            s,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            e(&i.subject),
-            e(&i.kind),
-            e(&joined(&i.groups)),
-            i.sessions,
-            i.calls.allowed,
-            i.calls.denied,
-            i.calls.held,
-            i.calls.approved,
-            i.calls.rejected,
-            e(&joined(&tools)),
-            e(&approvers(i)),
-            e(&redaction_list(&i.redactions)),
-            e(&joined(&i.token_expiries)),
-            e(&i.first_seen),
-            e(&i.last_seen)
-        );
+        let cells: String = identity_cells(i)
+            .iter()
+            .map(|c| format!("<td>{}</td>", e(c)))
+            .collect();
+        let _ = writeln!(s, "<tr>{cells}</tr>");
     }
     let _ = writeln!(s, "</table>\n<h2>Sessions</h2>");
     for session in &report.sessions {
