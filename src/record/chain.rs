@@ -99,15 +99,18 @@ impl Chain {
     /// Links `event` (setting `prev` and `hash`) and appends its JSON line (with the
     /// trailing newline) to `out`.
     pub fn append(&mut self, event: &Event, out: &mut Vec<u8>) -> Result<String, SinkError> {
-        let mut value =
-            serde_json::to_value(event).map_err(|e| SinkError::Encode(e.to_string()))?;
-        let Value::Object(map) = &mut value else {
-            return Err(SinkError::Encode("an event is not a JSON object".into()));
-        };
-        map.insert("prev".into(), Value::String(self.head.clone()));
-        map.remove("hash");
         let start = out.len();
-        super::canonical::write_canonical(&value, None, out);
+        if super::canonical_writer::write_event(event, &self.head, out).is_err() {
+            // Something the direct writer does not reproduce exactly: the `Value` path.
+            let mut value =
+                serde_json::to_value(event).map_err(|e| SinkError::Encode(e.to_string()))?;
+            let Value::Object(map) = &mut value else {
+                return Err(SinkError::Encode("an event is not a JSON object".into()));
+            };
+            map.insert("prev".into(), Value::String(self.head.clone()));
+            map.remove("hash");
+            super::canonical::write_canonical(&value, None, out);
+        }
         let hash = hex(&Sha256::digest(out.get(start..).unwrap_or_default()));
         // The line is the canonical form with the hash appended as the last member.
         out.pop();

@@ -44,6 +44,7 @@
 //! ```
 
 pub mod canonical;
+mod canonical_writer;
 mod chain;
 mod error;
 pub mod event;
