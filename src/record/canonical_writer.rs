@@ -9,9 +9,9 @@
 //! path, and an `f32` is widened to `f64` first, as `serde_json::to_value` does.
 //!
 //! Whatever this writer does not reproduce exactly (`serde_json`'s private number and
-//! raw-value types, 128-bit integers, tuple and struct enum variants, map keys that are
-//! not strings, integers, `char` or `bool`) is refused with [`Unsupported`]; the caller
-//! then takes the `Value` path.
+//! raw-value types, 128-bit integers, tuple and struct enum variants, map keys
+//! that are not strings, integers, `char` or `bool`) is refused with [`Unsupported`]; the
+//! caller then takes the `Value` path. Events hold none of these.
 
 use std::borrow::Cow;
 use std::fmt::Display;
@@ -193,6 +193,24 @@ impl Array<'_, '_> {
     }
 }
 
+/// Scalars the `Value` path writes with `serde_json`'s own formatting.
+macro_rules! scalars_through_serde_json {
+    ($($method:ident: $ty:ty),* $(,)?) => {
+        $(fn $method(self, v: $ty) -> Result<(), Unsupported> {
+            self.scalar(&v)
+        })*
+    };
+}
+
+/// Map keys `serde_json::to_value` turns into their text.
+macro_rules! keys_as_text {
+    ($($method:ident: $ty:ty),* $(,)?) => {
+        $(fn $method(self, v: $ty) -> Result<String, Unsupported> {
+            Ok(v.to_string())
+        })*
+    };
+}
+
 impl<'w, 'o: 'w> ser::Serializer for &'w mut Writer<'o> {
     type Ok = ();
     type Error = Unsupported;
@@ -204,32 +222,17 @@ impl<'w, 'o: 'w> ser::Serializer for &'w mut Writer<'o> {
     type SerializeStruct = Object<'w, 'o>;
     type SerializeStructVariant = ser::Impossible<(), Unsupported>;
 
-    fn serialize_bool(self, v: bool) -> Result<(), Unsupported> {
-        self.scalar(&v)
-    }
-    fn serialize_i8(self, v: i8) -> Result<(), Unsupported> {
-        self.scalar(&v)
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), Unsupported> {
-        self.scalar(&v)
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), Unsupported> {
-        self.scalar(&v)
-    }
-    fn serialize_i64(self, v: i64) -> Result<(), Unsupported> {
-        self.scalar(&v)
-    }
-    fn serialize_u8(self, v: u8) -> Result<(), Unsupported> {
-        self.scalar(&v)
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), Unsupported> {
-        self.scalar(&v)
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), Unsupported> {
-        self.scalar(&v)
-    }
-    fn serialize_u64(self, v: u64) -> Result<(), Unsupported> {
-        self.scalar(&v)
+    scalars_through_serde_json! {
+        serialize_bool: bool,
+        serialize_i8: i8,
+        serialize_i16: i16,
+        serialize_i32: i32,
+        serialize_i64: i64,
+        serialize_u8: u8,
+        serialize_u16: u16,
+        serialize_u32: u32,
+        serialize_u64: u64,
+        serialize_char: char,
     }
     fn serialize_i128(self, _v: i128) -> Result<(), Unsupported> {
         Err(Unsupported)
@@ -241,9 +244,6 @@ impl<'w, 'o: 'w> ser::Serializer for &'w mut Writer<'o> {
         self.scalar(&f64::from(v))
     }
     fn serialize_f64(self, v: f64) -> Result<(), Unsupported> {
-        self.scalar(&v)
-    }
-    fn serialize_char(self, v: char) -> Result<(), Unsupported> {
         self.scalar(&v)
     }
     fn serialize_str(self, v: &str) -> Result<(), Unsupported> {
@@ -422,35 +422,17 @@ impl ser::Serializer for KeyWriter {
     fn serialize_str(self, v: &str) -> Result<String, Unsupported> {
         Ok(v.to_owned())
     }
-    fn serialize_char(self, v: char) -> Result<String, Unsupported> {
-        Ok(v.to_string())
-    }
-    fn serialize_bool(self, v: bool) -> Result<String, Unsupported> {
-        Ok(v.to_string())
-    }
-    fn serialize_i8(self, v: i8) -> Result<String, Unsupported> {
-        Ok(v.to_string())
-    }
-    fn serialize_i16(self, v: i16) -> Result<String, Unsupported> {
-        Ok(v.to_string())
-    }
-    fn serialize_i32(self, v: i32) -> Result<String, Unsupported> {
-        Ok(v.to_string())
-    }
-    fn serialize_i64(self, v: i64) -> Result<String, Unsupported> {
-        Ok(v.to_string())
-    }
-    fn serialize_u8(self, v: u8) -> Result<String, Unsupported> {
-        Ok(v.to_string())
-    }
-    fn serialize_u16(self, v: u16) -> Result<String, Unsupported> {
-        Ok(v.to_string())
-    }
-    fn serialize_u32(self, v: u32) -> Result<String, Unsupported> {
-        Ok(v.to_string())
-    }
-    fn serialize_u64(self, v: u64) -> Result<String, Unsupported> {
-        Ok(v.to_string())
+    keys_as_text! {
+        serialize_char: char,
+        serialize_bool: bool,
+        serialize_i8: i8,
+        serialize_i16: i16,
+        serialize_i32: i32,
+        serialize_i64: i64,
+        serialize_u8: u8,
+        serialize_u16: u16,
+        serialize_u32: u32,
+        serialize_u64: u64,
     }
     fn serialize_unit_variant(
         self,
@@ -662,6 +644,53 @@ mod tests {
                 event.kind()
             );
             assert_eq!(&direct[..4], b"kept");
+        }
+    }
+
+    #[test]
+    fn map_keys_that_are_not_strings_are_written_as_the_value_path_writes_them() {
+        let maps: [&dyn erased::Probe; 3] = [
+            &BTreeMap::from([(10u32, "ten"), (9, "nine"), (100, "hundred")]),
+            &BTreeMap::from([(true, 1), (false, 0)]),
+            &BTreeMap::from([('b', [1.5]), ('a', [-2.0])]),
+        ];
+        for map in maps {
+            let mut direct = Vec::new();
+            map.write(&mut direct).unwrap();
+            let mut expected = Vec::new();
+            crate::record::canonical::write_canonical(&map.value(), None, &mut expected);
+            assert_eq!(
+                String::from_utf8_lossy(&direct),
+                String::from_utf8_lossy(&expected)
+            );
+        }
+    }
+
+    /// Writes any serializable test value both ways.
+    mod erased {
+        use serde::Serialize;
+        use serde_json::Value;
+
+        use super::super::{Unsupported, Writer};
+
+        pub(super) trait Probe {
+            fn write(&self, out: &mut Vec<u8>) -> Result<(), Unsupported>;
+            fn value(&self) -> Value;
+        }
+
+        impl<T: Serialize> Probe for T {
+            fn write(&self, out: &mut Vec<u8>) -> Result<(), Unsupported> {
+                let mut writer = Writer {
+                    out,
+                    top_prev: None,
+                    members: Vec::new(),
+                    scratch: Vec::new(),
+                };
+                self.serialize(&mut writer)
+            }
+            fn value(&self) -> Value {
+                serde_json::to_value(self).unwrap()
+            }
         }
     }
 
