@@ -96,6 +96,15 @@ type ChunkBody =
 /// Sends the `tools/call` through the layer to an upstream that answers with `chunks`;
 /// returns the status and the whole body the client receives.
 async fn through_layer(layer: &GuardLayer, chunks: Vec<Bytes>) -> (StatusCode, Vec<u8>) {
+    through_layer_as(layer, "text/event-stream", chunks).await
+}
+
+/// [`through_layer`] with the upstream's answer of type `content_type`.
+async fn through_layer_as(
+    layer: &GuardLayer,
+    content_type: &'static str,
+    chunks: Vec<Bytes>,
+) -> (StatusCode, Vec<u8>) {
     let upstream = service_fn(
         move |_request: Request<tollgate::layer::ForwardBody<Full<Bytes>>>| {
             let frames: Vec<Result<Frame<Bytes>, Infallible>> = chunks
@@ -108,7 +117,7 @@ async fn through_layer(layer: &GuardLayer, chunks: Vec<Bytes>) -> (StatusCode, V
                 let mut response = Response::new(body);
                 response
                     .headers_mut()
-                    .insert("content-type", "text/event-stream".parse().unwrap());
+                    .insert("content-type", content_type.parse().unwrap());
                 Ok::<_, Infallible>(response)
             }
         },
@@ -125,6 +134,36 @@ async fn through_layer(layer: &GuardLayer, chunks: Vec<Bytes>) -> (StatusCode, V
     let status = response.status();
     let body = response.into_body().collect().await.unwrap().to_bytes();
     (status, body.to_vec())
+}
+
+/// A masked answer differs from the upstream's only where values were masked: member
+/// order, whitespace, escapes, number spellings and integers beyond 64 bits all arrive
+/// as the server wrote them, in a JSON body and in an SSE event.
+#[tokio::test]
+async fn masked_answers_keep_every_other_byte() {
+    let layer = GuardLayer::new(guard());
+    let answer = concat!(
+        r#"{ "result" : { "zeta": 1.50E+2, "big": 123456789012345678901234567890,"#,
+        r#" "note": "caf\u00e9 \/ x@example.com",  "card": 4111111111111111,"#,
+        r#" "alpha": ["\u0041", "536-22-1234"] }, "id": 7, "jsonrpc": "2.0" }"#
+    );
+    let masked = concat!(
+        r#"{ "result" : { "zeta": 1.50E+2, "big": 123456789012345678901234567890,"#,
+        r#" "note": "café / [REDACTED:EMAIL]",  "card": "[REDACTED:CREDIT_CARD]","#,
+        r#" "alpha": ["\u0041", "[REDACTED:US_SSN]"] }, "id": 7, "jsonrpc": "2.0" }"#
+    );
+    let (status, body) =
+        through_layer_as(&layer, "application/json", vec![Bytes::from(answer)]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(String::from_utf8(body).unwrap(), masked);
+
+    let event = format!("data: {answer}\nid: 3\n\n");
+    let (status, body) = through_layer(&layer, vec![Bytes::from(event)]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        String::from_utf8(body).unwrap(),
+        format!("data: {masked}\nid: 3\n\n")
+    );
 }
 
 #[tokio::test]

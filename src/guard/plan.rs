@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::Guard;
@@ -259,29 +260,95 @@ impl ResponsePlan {
             let method = method.to_owned();
             let findings = redact_member(object, "params", self.redactor.as_deref());
             changed |= !findings.is_empty();
-            self.record_server_message(&method, object, &findings);
+            self.record_server_message(
+                &method,
+                object.get("id").cloned(),
+                object.get("params").map(Value::to_string),
+                &findings,
+            );
             return changed;
         }
-        let answer = object
-            .get("id")
-            .and_then(|id| self.answers.iter().find(|a| a.id.matches(id)));
-        let protocol = answer.is_some_and(|a| PROTOCOL_METHODS.contains(&a.method.as_str()));
+        let (answer, redactor, protocol) = self.answer_for(object.get("id"));
         if protocol {
             return changed;
         }
-        let redactor = match answer {
-            Some(answer) => answer.redactor.as_deref(),
-            None => self.redactor.as_deref(),
-        };
         let mut findings = redact_member(object, "result", redactor);
         findings.merge(redact_member(object, "error", redactor));
         changed |= !findings.is_empty();
         if let Some(answer) = answer.filter(|a| a.method == "tools/call") {
-            self.record_result(answer, object, &findings);
+            let is_error = object.contains_key("error")
+                || object
+                    .get("result")
+                    .and_then(|r| r.get("isError"))
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false);
+            let content = object
+                .get("result")
+                .or_else(|| object.get("error"))
+                .map(Value::to_string);
+            self.record_result(answer, is_error, content, &findings);
         } else if let Some(session) = &self.session {
             session.record_redactions(findings.total());
         }
         changed
+    }
+
+    /// [`rewrite_message`](Self::rewrite_message) on the serialized message, without
+    /// parsing it into a `Value`: the members it redacts are rewritten in place and
+    /// every other byte is kept. `None` when the message needs the `Value` path (a
+    /// batch, a `tools/list` filter, a member it cannot read).
+    fn rewrite_bytes(&self, bytes: &[u8]) -> Option<Option<Vec<u8>>> {
+        let is_object = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+        if self.tools_list.is_some() || !is_object {
+            return None;
+        }
+        let message: RawMessage<'_> = serde_json::from_slice(bytes).ok()?;
+        let audit = self.audit.is_some();
+        let mut edits = Vec::new();
+        if let Some(method) = &message.method {
+            let params = redact_raw(
+                bytes,
+                message.params,
+                "/params",
+                self.redactor.as_deref(),
+                audit,
+            )?;
+            let id = match message.id {
+                Some(raw) => Some(serde_json::from_str(raw.get()).ok()?),
+                None => None,
+            };
+            self.record_server_message(method, id, params.text, &params.findings);
+            edits.extend(params.edit);
+            return Some(splice(bytes, edits));
+        }
+        let id: Option<Value> = match message.id {
+            Some(raw) => Some(serde_json::from_str(raw.get()).ok()?),
+            None => None,
+        };
+        let (answer, redactor, protocol) = self.answer_for(id.as_ref());
+        if protocol {
+            return Some(None);
+        }
+        let result = redact_raw(bytes, message.result, "/result", redactor, audit)?;
+        let error = redact_raw(bytes, message.error, "/error", redactor, audit)?;
+        let mut findings = result.findings;
+        findings.merge(error.findings);
+        if let Some(answer) = answer.filter(|a| a.method == "tools/call") {
+            let is_error = message.error.is_some()
+                || audit
+                    && message
+                        .result
+                        .and_then(|r| serde_json::from_str::<ResultFlags>(r.get()).ok())
+                        .and_then(|flags| flags.is_error)
+                        .and_then(|v| v.as_bool())
+                        .unwrap_or(false);
+            self.record_result(answer, is_error, result.text.or(error.text), &findings);
+        } else if let Some(session) = &self.session {
+            session.record_redactions(findings.total());
+        }
+        edits.extend(result.edit);
+        edits.extend(error.edit);
+        Some(splice(bytes, edits))
     }
 
     /// Filters a `tools/list` result to what the caller may see; records the listed
@@ -320,19 +387,19 @@ impl ResponsePlan {
         changed
     }
 
-    fn record_result(&self, answer: &Answer, object: &Map<String, Value>, findings: &Findings) {
+    fn record_result(
+        &self,
+        answer: &Answer,
+        is_error: bool,
+        content: Option<String>,
+        findings: &Findings,
+    ) {
         if let Some(session) = &self.session {
             session.record_redactions(findings.total());
         }
         let Some((guard, identity)) = &self.audit else {
             return;
         };
-        let is_error = object.contains_key("error")
-            || object
-                .get("result")
-                .and_then(|r| r.get("isError"))
-                .and_then(Value::as_bool)
-                .unwrap_or(false);
         let elapsed = answer.started.elapsed();
         let mut record = ResultRecord::new(
             is_error,
@@ -341,10 +408,7 @@ impl ResponsePlan {
         record.id = serde_json::to_value(&answer.id).ok();
         record.tool = answer.tool.clone();
         record.redactions = by_kind(findings);
-        record.content = object
-            .get("result")
-            .or_else(|| object.get("error"))
-            .map(Value::to_string);
+        record.content = content;
         let session = self.session.as_ref().map(|s| s.id()).unwrap_or_default();
         guard.record_detached(Event::result(session, identity, record));
     }
@@ -352,7 +416,8 @@ impl ResponsePlan {
     fn record_server_message(
         &self,
         method: &str,
-        object: &Map<String, Value>,
+        id: Option<Value>,
+        params: Option<String>,
         findings: &Findings,
     ) {
         if let Some(session) = &self.session {
@@ -362,10 +427,22 @@ impl ResponsePlan {
             return;
         };
         let mut record = NotificationRecord::new(method);
-        record.id = object.get("id").cloned();
-        record.params = object.get("params").map(Value::to_string);
+        record.id = id;
+        record.params = params;
         let session = self.session.as_ref().map(|s| s.id()).unwrap_or_default();
         guard.record_detached(Event::notification(session, identity, record));
+    }
+
+    /// The answer the plan expects under `id`, and the redactor for it (`None` for a
+    /// protocol answer, which is left alone).
+    fn answer_for(&self, id: Option<&Value>) -> (Option<&Answer>, Option<&Redactor>, bool) {
+        let answer = id.and_then(|id| self.answers.iter().find(|a| a.id.matches(id)));
+        let protocol = answer.is_some_and(|a| PROTOCOL_METHODS.contains(&a.method.as_str()));
+        let redactor = match answer {
+            Some(answer) => answer.redactor.as_deref(),
+            None => self.redactor.as_deref(),
+        };
+        (answer, redactor, protocol)
     }
 
     /// Rewrites a whole JSON body; `Ok(None)` when nothing changed (the original bytes
@@ -373,6 +450,9 @@ impl ResponsePlan {
     pub(crate) fn rewrite_json(&self, body: &[u8]) -> Result<Option<Bytes>, RewriteError> {
         if self.can_skip(body) {
             return Ok(None);
+        }
+        if let Some(done) = self.rewrite_bytes(body) {
+            return Ok(done.map(Bytes::from));
         }
         let mut value: Value = serde_json::from_slice(body).map_err(RewriteError::NotJson)?;
         if !self.rewrite_value(&mut value) {
@@ -391,6 +471,17 @@ impl ResponsePlan {
         };
         if self.can_skip(data.as_bytes()) {
             return event.raw().clone();
+        }
+        match self.rewrite_bytes(data.as_bytes()) {
+            Some(None) => return event.raw().clone(),
+            Some(Some(new)) => {
+                let data = match String::from_utf8(new) {
+                    Ok(data) => data,
+                    Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                };
+                return event.with_data(data).encode();
+            }
+            None => {}
         }
         let Ok(mut value) = serde_json::from_str::<Value>(data) else {
             // Not a JSON-RPC message (a non-conforming server): its text is still
@@ -438,6 +529,95 @@ fn redact_member(
         (Some(redactor), Some(value)) => redactor.redact_value(value, &format!("/{member}")),
         _ => Findings::new(),
     }
+}
+
+/// The members of one JSON-RPC message that the plan reads or rewrites, as raw JSON.
+#[derive(serde::Deserialize)]
+struct RawMessage<'a> {
+    #[serde(borrow)]
+    id: Option<&'a RawValue>,
+    #[serde(borrow)]
+    method: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    params: Option<&'a RawValue>,
+    #[serde(borrow)]
+    result: Option<&'a RawValue>,
+    #[serde(borrow)]
+    error: Option<&'a RawValue>,
+}
+
+/// The one member of a result the audit record reads.
+#[derive(serde::Deserialize)]
+struct ResultFlags {
+    #[serde(rename = "isError")]
+    is_error: Option<Value>,
+}
+
+/// One member redacted in its serialized form.
+#[derive(Default)]
+struct RawRedaction {
+    /// Where the member is in the message, and what replaces it.
+    edit: Option<(std::ops::Range<usize>, Vec<u8>)>,
+    /// The member as it goes out (for the audit record).
+    text: Option<String>,
+    findings: Findings,
+}
+
+/// Redacts the member `raw` (a slice of `message`), keeping its outgoing text when
+/// `keep_text`; `None` when it cannot be located or read, so the `Value` path takes the
+/// message.
+fn redact_raw(
+    message: &[u8],
+    raw: Option<&RawValue>,
+    location: &str,
+    redactor: Option<&Redactor>,
+    keep_text: bool,
+) -> Option<RawRedaction> {
+    let Some(raw) = raw else {
+        return Some(RawRedaction::default());
+    };
+    let text = raw.get();
+    let start = (text.as_ptr() as usize).checked_sub(message.as_ptr() as usize)?;
+    let span = start..start + text.len();
+    if message.get(span.clone())? != text.as_bytes() {
+        return None;
+    }
+    let redacted = match redactor {
+        Some(redactor) => redactor.redact_json_at(text.as_bytes(), location).ok()?,
+        None => None,
+    };
+    Some(match redacted {
+        None => RawRedaction {
+            text: keep_text.then(|| text.to_owned()),
+            ..RawRedaction::default()
+        },
+        Some(redacted) => RawRedaction {
+            text: match keep_text {
+                true => Some(String::from_utf8(redacted.bytes.clone()).ok()?),
+                false => None,
+            },
+            edit: Some((span, redacted.bytes)),
+            findings: redacted.findings,
+        },
+    })
+}
+
+/// `bytes` with the edits (in any order, not overlapping) applied; `None` when there
+/// are none.
+fn splice(bytes: &[u8], mut edits: Vec<(std::ops::Range<usize>, Vec<u8>)>) -> Option<Vec<u8>> {
+    if edits.is_empty() {
+        return None;
+    }
+    edits.sort_by_key(|(span, _)| span.start);
+    let mut out = Vec::with_capacity(bytes.len() + 64);
+    let mut copied = 0;
+    for (span, new) in edits {
+        out.extend_from_slice(bytes.get(copied..span.start).unwrap_or(&[]));
+        out.extend_from_slice(&new);
+        copied = span.end;
+    }
+    out.extend_from_slice(bytes.get(copied..).unwrap_or(&[]));
+    Some(out)
 }
 
 /// Redaction counts by type, as the audit trail records them.

@@ -54,10 +54,18 @@
 //! (no long digit runs, no `@`, no key prefixes or key words, no escapes or non-ASCII);
 //! [`Redactor::redact_json_bytes`] then returns without parsing.
 //!
+//! # Serialized JSON
+//!
+//! [`Redactor::redact_json_bytes`] (and the layer, for every JSON body and SSE event)
+//! walks the serialized document itself: masked values are spliced into the original
+//! bytes, and everything else — member order, whitespace, escapes, number spellings,
+//! integers of any size — goes out as the server wrote it.
+//!
 //! Residual risks: values split across separate JSON fields or array items are not
 //! joined; percent- and HTML-entity-encoded digits are not decoded; integers beyond
-//! `u64` in a rewritten document are re-serialized as floats.
+//! `u64` in a value rewritten by [`Redactor::redact_value`] are re-serialized as floats.
 
+mod byte_walk;
 mod card;
 mod detector;
 mod email;
@@ -232,12 +240,50 @@ impl Redactor {
     /// Redacts a JSON document given as bytes. `Ok(None)` when nothing was masked —
     /// without parsing when the prefilter rules everything out. Invalid JSON is an
     /// error (fail closed).
+    ///
+    /// The output is the input with masked values spliced in: key order, whitespace,
+    /// escapes and number spellings elsewhere are kept byte for byte. (A document
+    /// whose keys hold PII, or whose field rules cover objects or arrays, is instead
+    /// re-serialized from a parsed value, as [`redact_value`](Self::redact_value)
+    /// leaves it.)
     pub fn redact_json_bytes(&self, bytes: &[u8]) -> Result<Option<Redacted>, RedactError> {
+        self.redact_json_at(bytes, "")
+    }
+
+    /// [`redact_json_bytes`](Self::redact_json_bytes) with `location_prefix` prepended
+    /// to every finding's JSON pointer.
+    pub(crate) fn redact_json_at(
+        &self,
+        bytes: &[u8],
+        location_prefix: &str,
+    ) -> Result<Option<Redacted>, RedactError> {
         if !self.may_match(bytes) {
             return Ok(None);
         }
+        let mut walk = walk::Walk {
+            redactor: self,
+            pointer: location_prefix.to_owned(),
+            findings: Findings::new(),
+        };
+        match byte_walk::document(&mut walk, bytes, &KeyContext::default(), 0) {
+            Ok(None) => Ok(None),
+            Ok(Some(bytes)) => Ok(Some(Redacted {
+                bytes,
+                findings: walk.findings,
+            })),
+            Err(_) => self.redact_json_by_value(bytes, location_prefix),
+        }
+    }
+
+    /// [`redact_json_at`](Self::redact_json_at) through a parsed `Value`: for what the
+    /// byte walk hands back, and the error of invalid JSON.
+    fn redact_json_by_value(
+        &self,
+        bytes: &[u8],
+        location_prefix: &str,
+    ) -> Result<Option<Redacted>, RedactError> {
         let mut value: serde_json::Value = serde_json::from_slice(bytes)?;
-        let findings = self.redact_value(&mut value, "");
+        let findings = self.redact_value(&mut value, location_prefix);
         if findings.is_empty() {
             return Ok(None);
         }

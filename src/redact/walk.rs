@@ -86,29 +86,36 @@ impl Walk<'_> {
 
     /// A field rule: the whole value is masked, whatever it holds.
     fn field(&mut self, child: &mut Value) {
-        if let Value::String(s) = child
-            && s.starts_with('[')
-            && s.ends_with(']')
-        {
-            return; // Already masked.
-        }
-        let text = match &*child {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
+        let mask = match &*child {
+            Value::String(s) => self.field_string(s),
+            other => Some(self.field_text(&other.to_string())),
         };
-        let mask = self.redactor.masker.mask(FIELD_KIND, None, &text);
-        *child = Value::String(mask);
+        if let Some(mask) = mask {
+            *child = Value::String(mask);
+        }
+    }
+
+    /// The mask of a string under a field rule; `None` when it is already masked.
+    pub(crate) fn field_string(&mut self, s: &str) -> Option<String> {
+        if s.starts_with('[') && s.ends_with(']') {
+            return None;
+        }
+        Some(self.field_text(s))
+    }
+
+    /// The mask of a field rule's value, given as its text.
+    pub(crate) fn field_text(&mut self, text: &str) -> String {
         self.findings
             .add(Cow::Borrowed(FIELD_KIND), &self.pointer, 1);
+        self.redactor.masker.mask(FIELD_KIND, None, text)
     }
 
     fn string(&mut self, s: &str, ctx: &KeyContext, nested: u8) -> Option<String> {
-        let keyed = ctx.ssn || ctx.phone || ctx.aws_secret || ctx.secret.is_some();
-        if !keyed && !self.redactor.may_match(s.as_bytes()) {
+        if !self.worth_scanning(s, ctx) {
             return None;
         }
         if nested < MAX_NESTED_JSON
-            && matches!(s.trim_start().as_bytes().first(), Some(b'{' | b'['))
+            && looks_like_json(s)
             && let Ok(mut inner) = serde_json::from_str::<Value>(s)
         {
             let before = self.findings.total();
@@ -117,6 +124,18 @@ impl Walk<'_> {
                 .then(|| serde_json::to_string(&inner).ok())
                 .flatten();
         }
+        self.text(s, ctx)
+    }
+
+    /// Whether a string under `ctx` needs a closer look: its key says what it may hold,
+    /// or the prefilter sees a candidate in it.
+    pub(crate) fn worth_scanning(&self, s: &str, ctx: &KeyContext) -> bool {
+        let keyed = ctx.ssn || ctx.phone || ctx.aws_secret || ctx.secret.is_some();
+        keyed || self.redactor.may_match(s.as_bytes())
+    }
+
+    /// Scans `s` as text and masks what is found; the new text if anything was.
+    pub(crate) fn text(&mut self, s: &str, ctx: &KeyContext) -> Option<String> {
         let (out, counts) = self.redactor.mask_text(s, ctx);
         for (kind, count) in counts {
             self.findings.add(kind, &self.pointer, count);
@@ -127,8 +146,24 @@ impl Walk<'_> {
         }
     }
 
+    /// The Value walk's handling of one string, for a string the byte walk could not
+    /// take apart itself.
+    pub(crate) fn string_by_value(
+        &mut self,
+        s: &str,
+        ctx: &KeyContext,
+        nested: u8,
+    ) -> Option<String> {
+        self.string(s, ctx, nested)
+    }
+
     fn number(&mut self, n: &serde_json::Number, ctx: &KeyContext) -> Option<String> {
-        let digits = n.as_u64()?.to_string();
+        self.integer(&n.as_u64()?.to_string(), ctx)
+    }
+
+    /// The mask of a non-negative integer (ASCII digits) that is a card, or an SSN or
+    /// phone number under a key that says so.
+    pub(crate) fn integer(&mut self, digits: &str, ctx: &KeyContext) -> Option<String> {
         let d = digits.as_bytes();
         let on = |x: Detector| self.redactor.scanner.detectors.has(x);
         let found = if on(Detector::CreditCard) && card::is_card(d) {
@@ -142,16 +177,17 @@ impl Walk<'_> {
         };
         self.findings
             .add(Cow::Borrowed(found.name()), &self.pointer, 1);
-        Some(
-            self.redactor
-                .masker
-                .mask(found.name(), Some(found), &digits),
-        )
+        Some(self.redactor.masker.mask(found.name(), Some(found), digits))
     }
 }
 
+/// Whether a string's content starts like a JSON object or array.
+pub(crate) fn looks_like_json(s: &str) -> bool {
+    matches!(s.trim_start().as_bytes().first(), Some(b'{' | b'['))
+}
+
 /// Appends `/token` with JSON-pointer escaping (`~0`, `~1`).
-fn push_token(pointer: &mut String, token: &str) {
+pub(crate) fn push_token(pointer: &mut String, token: &str) {
     pointer.push('/');
     for c in token.chars() {
         match c {

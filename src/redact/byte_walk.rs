@@ -1,0 +1,655 @@
+//! The byte walk: redacts a JSON document in its serialized form, without building a
+//! `serde_json::Value`.
+//!
+//! Untouched bytes are copied as they came (key order, whitespace, escapes and number
+//! spellings all kept), so a document with nothing to mask costs no allocation and a
+//! masked one differs from its input only where a value was masked. Each string, number
+//! and field goes through the [`Walk`]'s own logic, so both walks find the same values.
+//!
+//! What the byte walk does not take on itself it hands back ([`Bail`]), and the caller
+//! redoes that document with the `Value` walk: a key that holds PII (masking it can make
+//! two keys equal, which the `Value` walk resolves), a field rule over an object, array,
+//! boolean or fractional number, nesting deeper than serde_json allows, and anything that
+//! is not valid JSON — so errors stay serde_json's.
+
+use std::borrow::Cow;
+
+use super::finding::Findings;
+use super::key_context::KeyContext;
+use super::walk::{MAX_NESTED_JSON, Walk, looks_like_json, push_token};
+
+/// Why the byte walk handed a document back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Bail {
+    /// Not valid JSON (serde_json gives the error).
+    Invalid,
+    /// Valid, but a case the `Value` walk handles.
+    Unsupported,
+}
+
+/// serde_json's nesting limit: deeper documents are its to refuse.
+const MAX_DEPTH: usize = 128;
+
+/// Redacts the JSON document `input` under `ctx` (the context of the key it sits under).
+/// `Ok(None)` when nothing changed; findings go to `walk`.
+pub(crate) fn document(
+    walk: &mut Walk<'_>,
+    input: &[u8],
+    ctx: &KeyContext,
+    nested: u8,
+) -> Result<Option<Vec<u8>>, Bail> {
+    let mut w = ByteWalk {
+        walk,
+        input,
+        pos: 0,
+        out: Vec::new(),
+        copied: 0,
+        changed: false,
+        depth: 0,
+        nested,
+    };
+    w.skip_whitespace();
+    w.value(ctx)?;
+    w.skip_whitespace();
+    if w.pos != input.len() {
+        return Err(Bail::Invalid);
+    }
+    if !w.changed {
+        return Ok(None);
+    }
+    w.out
+        .extend_from_slice(input.get(w.copied..).unwrap_or(&[]));
+    Ok(Some(w.out))
+}
+
+/// One document being walked: the read position and the output so far.
+struct ByteWalk<'w, 'r, 'i> {
+    walk: &'w mut Walk<'r>,
+    input: &'i [u8],
+    pos: usize,
+    /// The output up to `copied`; empty while nothing has changed.
+    out: Vec<u8>,
+    /// How much of the input `out` stands for.
+    copied: usize,
+    changed: bool,
+    depth: usize,
+    nested: u8,
+}
+
+impl<'i> ByteWalk<'_, '_, 'i> {
+    fn peek(&self) -> Option<u8> {
+        self.input.get(self.pos).copied()
+    }
+
+    fn skip_whitespace(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.pos += 1;
+        }
+    }
+
+    fn expect(&mut self, byte: u8) -> Result<(), Bail> {
+        if self.peek() != Some(byte) {
+            return Err(Bail::Invalid);
+        }
+        self.pos += 1;
+        Ok(())
+    }
+
+    fn value(&mut self, ctx: &KeyContext) -> Result<(), Bail> {
+        match self.peek() {
+            Some(b'{') => self.object(),
+            Some(b'[') => self.array(ctx),
+            Some(b'"') => {
+                let start = self.pos;
+                let text = self.string_token()?;
+                if let Some(new) = self.string(&text, ctx) {
+                    self.replace(start, new.as_str());
+                }
+                Ok(())
+            }
+            Some(b'-' | b'0'..=b'9') => {
+                let start = self.pos;
+                let integer = self.number_token()?;
+                if integer
+                    && let Some(digits) = self.text_between(start)
+                    && digits.parse::<u64>().is_ok()
+                    && let Some(mask) = self.walk.integer(digits, ctx)
+                {
+                    self.replace(start, &mask);
+                }
+                Ok(())
+            }
+            Some(b't') => self.literal(b"true"),
+            Some(b'f') => self.literal(b"false"),
+            Some(b'n') => self.literal(b"null"),
+            _ => Err(Bail::Invalid),
+        }
+    }
+
+    fn enter(&mut self) -> Result<(), Bail> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(Bail::Unsupported);
+        }
+        self.pos += 1;
+        self.skip_whitespace();
+        Ok(())
+    }
+
+    fn object(&mut self) -> Result<(), Bail> {
+        self.enter()?;
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            self.depth -= 1;
+            return Ok(());
+        }
+        loop {
+            if self.peek() != Some(b'"') {
+                return Err(Bail::Invalid);
+            }
+            let key = self.string_token()?;
+            self.skip_whitespace();
+            self.expect(b':')?;
+            self.skip_whitespace();
+            self.member(&key)?;
+            self.skip_whitespace();
+            match self.peek() {
+                Some(b',') => {
+                    self.pos += 1;
+                    self.skip_whitespace();
+                }
+                Some(b'}') => {
+                    self.pos += 1;
+                    self.depth -= 1;
+                    return Ok(());
+                }
+                _ => return Err(Bail::Invalid),
+            }
+        }
+    }
+
+    /// The value of one object member, under its key.
+    fn member(&mut self, key: &str) -> Result<(), Bail> {
+        let redactor = self.walk.redactor;
+        if !redactor.redact_text(key).1.is_empty() {
+            return Err(Bail::Unsupported);
+        }
+        let len = self.walk.pointer.len();
+        push_token(&mut self.walk.pointer, key);
+        let done = if redactor.is_field(key) {
+            self.field()
+        } else {
+            self.value(&KeyContext::of(key))
+        };
+        self.walk.pointer.truncate(len);
+        done
+    }
+
+    /// A value under a field rule: strings and integers are masked whole.
+    fn field(&mut self) -> Result<(), Bail> {
+        let start = self.pos;
+        let mask = match self.peek() {
+            Some(b'"') => {
+                let text = self.string_token()?;
+                self.walk.field_string(&text)
+            }
+            Some(b'-' | b'0'..=b'9') => {
+                let integer = self.number_token()?;
+                let digits = self.text_between(start).ok_or(Bail::Invalid)?;
+                // Other numbers are spelled differently once serde_json has read them.
+                if !integer || digits.parse::<u64>().is_err() {
+                    return Err(Bail::Unsupported);
+                }
+                Some(self.walk.field_text(digits))
+            }
+            Some(b'n') => {
+                self.literal(b"null")?;
+                Some(self.walk.field_text("null"))
+            }
+            _ => return Err(Bail::Unsupported),
+        };
+        if let Some(mask) = mask {
+            self.replace(start, &mask);
+        }
+        Ok(())
+    }
+
+    fn array(&mut self, ctx: &KeyContext) -> Result<(), Bail> {
+        self.enter()?;
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            self.depth -= 1;
+            return Ok(());
+        }
+        let mut index = 0usize;
+        loop {
+            let len = self.walk.pointer.len();
+            self.walk.pointer.push('/');
+            push_index(&mut self.walk.pointer, index);
+            let done = self.value(ctx);
+            self.walk.pointer.truncate(len);
+            done?;
+            index += 1;
+            self.skip_whitespace();
+            match self.peek() {
+                Some(b',') => {
+                    self.pos += 1;
+                    self.skip_whitespace();
+                }
+                Some(b']') => {
+                    self.pos += 1;
+                    self.depth -= 1;
+                    return Ok(());
+                }
+                _ => return Err(Bail::Invalid),
+            }
+        }
+    }
+
+    /// One string's content: scanned as JSON when it holds JSON, else as text.
+    fn string(&mut self, s: &str, ctx: &KeyContext) -> Option<String> {
+        if !self.walk.worth_scanning(s, ctx) {
+            return None;
+        }
+        if self.nested < MAX_NESTED_JSON && looks_like_json(s) {
+            let mut inner = Walk {
+                redactor: self.walk.redactor,
+                pointer: self.walk.pointer.clone(),
+                findings: Findings::new(),
+            };
+            match document(&mut inner, s.as_bytes(), ctx, self.nested + 1) {
+                Ok(changed) => {
+                    self.walk.findings.merge(inner.findings);
+                    return changed.map(|bytes| match String::from_utf8(bytes) {
+                        Ok(text) => text,
+                        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                    });
+                }
+                // Not JSON after all, or not for this walk: the `Value` walk decides.
+                Err(_) => return self.walk.string_by_value(s, ctx, self.nested),
+            }
+        }
+        self.walk.text(s, ctx)
+    }
+
+    /// Replaces the input from `start` to the read position with `text` as a JSON
+    /// string.
+    fn replace(&mut self, start: usize, text: &str) {
+        if !self.changed {
+            self.out.reserve(self.input.len() + 64);
+            self.changed = true;
+        }
+        self.out
+            .extend_from_slice(self.input.get(self.copied..start).unwrap_or(&[]));
+        write_json_string(&mut self.out, text);
+        self.copied = self.pos;
+    }
+
+    fn text_between(&self, start: usize) -> Option<&'i str> {
+        let input: &'i [u8] = self.input;
+        std::str::from_utf8(input.get(start..self.pos)?).ok()
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Result<(), Bail> {
+        let end = self.pos + word.len();
+        if self.input.get(self.pos..end) != Some(word) {
+            return Err(Bail::Invalid);
+        }
+        self.pos = end;
+        Ok(())
+    }
+
+    /// Reads a number; whether it is a non-negative integer (digits only).
+    fn number_token(&mut self) -> Result<bool, Bail> {
+        let digits = |w: &mut Self| {
+            let from = w.pos;
+            while w.peek().is_some_and(|b| b.is_ascii_digit()) {
+                w.pos += 1;
+            }
+            w.pos - from
+        };
+        let negative = self.peek() == Some(b'-');
+        if negative {
+            self.pos += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => {
+                digits(self);
+            }
+            _ => return Err(Bail::Invalid),
+        }
+        let mut integer = !negative;
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            integer = false;
+            if digits(self) == 0 {
+                return Err(Bail::Invalid);
+            }
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.pos += 1;
+            integer = false;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.pos += 1;
+            }
+            if digits(self) == 0 {
+                return Err(Bail::Invalid);
+            }
+        }
+        Ok(integer)
+    }
+
+    /// Reads a string token (the read position at its opening quote); its decoded
+    /// content, borrowed when it has no escapes.
+    fn string_token(&mut self) -> Result<Cow<'i, str>, Bail> {
+        let input: &'i [u8] = self.input;
+        let start = self.pos + 1;
+        let rest = input.get(start..).ok_or(Bail::Invalid)?;
+        let end = memchr::memchr2(b'"', b'\\', rest).ok_or(Bail::Invalid)?;
+        let head = rest.get(..end).ok_or(Bail::Invalid)?;
+        if rest.get(end) == Some(&b'"') {
+            self.pos = start + end + 1;
+            return plain(head).map(Cow::Borrowed);
+        }
+        let mut decoded = String::with_capacity(head.len() + 16);
+        decoded.push_str(plain(head)?);
+        let mut i = start + end;
+        loop {
+            // At a backslash.
+            let esc = input.get(i + 1).copied().ok_or(Bail::Invalid)?;
+            i += 2;
+            match esc {
+                b'"' => decoded.push('"'),
+                b'\\' => decoded.push('\\'),
+                b'/' => decoded.push('/'),
+                b'b' => decoded.push('\u{8}'),
+                b'f' => decoded.push('\u{c}'),
+                b'n' => decoded.push('\n'),
+                b'r' => decoded.push('\r'),
+                b't' => decoded.push('\t'),
+                b'u' => {
+                    let (c, used) = unicode_escape(input.get(i..).unwrap_or(&[]))?;
+                    decoded.push(c);
+                    i += used;
+                }
+                _ => return Err(Bail::Invalid),
+            }
+            let rest = input.get(i..).ok_or(Bail::Invalid)?;
+            let next = memchr::memchr2(b'"', b'\\', rest).ok_or(Bail::Invalid)?;
+            decoded.push_str(plain(rest.get(..next).ok_or(Bail::Invalid)?)?);
+            i += next;
+            if input.get(i) == Some(&b'"') {
+                self.pos = i + 1;
+                return Ok(Cow::Owned(decoded));
+            }
+        }
+    }
+}
+
+/// String content between escapes: valid UTF-8 without control characters.
+fn plain(bytes: &[u8]) -> Result<&str, Bail> {
+    if bytes.iter().any(|&b| b < 0x20) {
+        return Err(Bail::Invalid);
+    }
+    std::str::from_utf8(bytes).map_err(|_| Bail::Invalid)
+}
+
+/// The four hex digits of a `\u` escape (after the `u`), and a low surrogate's escape
+/// after a high one; the character and the bytes used. Lone surrogates are serde_json's
+/// to judge.
+fn unicode_escape(rest: &[u8]) -> Result<(char, usize), Bail> {
+    let hex = |at: usize| -> Result<u32, Bail> {
+        let digits = rest.get(at..at + 4).ok_or(Bail::Invalid)?;
+        let text = std::str::from_utf8(digits).map_err(|_| Bail::Invalid)?;
+        if !digits.iter().all(u8::is_ascii_hexdigit) {
+            return Err(Bail::Invalid);
+        }
+        u32::from_str_radix(text, 16).map_err(|_| Bail::Invalid)
+    };
+    let first = hex(0)?;
+    match first {
+        0xD800..=0xDBFF => {
+            if rest.get(4..6) != Some(b"\\u") {
+                return Err(Bail::Unsupported);
+            }
+            let second = hex(6)?;
+            if !(0xDC00..=0xDFFF).contains(&second) {
+                return Err(Bail::Unsupported);
+            }
+            let c = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
+            Ok((char::from_u32(c).ok_or(Bail::Invalid)?, 10))
+        }
+        0xDC00..=0xDFFF => Err(Bail::Unsupported),
+        c => Ok((char::from_u32(c).ok_or(Bail::Invalid)?, 4)),
+    }
+}
+
+/// Appends `index` in decimal without allocating.
+fn push_index(pointer: &mut String, index: usize) {
+    use std::fmt::Write;
+    let _ = write!(pointer, "{index}");
+}
+
+/// Appends `text` as a JSON string, escaped as serde_json escapes.
+pub(crate) fn write_json_string(out: &mut Vec<u8>, text: &str) {
+    let hex = |n: u8| {
+        b"0123456789abcdef"
+            .get(usize::from(n))
+            .copied()
+            .unwrap_or(b'0')
+    };
+    out.push(b'"');
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            0x00..=0x1f => &[],
+            _ => continue,
+        };
+        out.extend_from_slice(bytes.get(from..i).unwrap_or(&[]));
+        if escape.is_empty() {
+            out.extend_from_slice(b"\\u00");
+            out.push(hex(b >> 4));
+            out.push(hex(b & 0xf));
+        } else {
+            out.extend_from_slice(escape);
+        }
+        from = i + 1;
+    }
+    out.extend_from_slice(bytes.get(from..).unwrap_or(&[]));
+    out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use crate::Redactor;
+    use crate::redact::Findings;
+
+    /// `value` with every string that holds JSON replaced by that JSON, recursively, so
+    /// two serializations of one document compare equal.
+    fn unnest(value: Value) -> Value {
+        match value {
+            Value::String(s) => match serde_json::from_str::<Value>(&s) {
+                Ok(inner @ (Value::Object(_) | Value::Array(_))) => {
+                    json!({ "json": unnest(inner) })
+                }
+                _ => Value::String(s),
+            },
+            Value::Array(items) => Value::Array(items.into_iter().map(unnest).collect()),
+            Value::Object(map) => {
+                Value::Object(map.into_iter().map(|(k, v)| (k, unnest(v))).collect())
+            }
+            other => other,
+        }
+    }
+
+    fn sorted(findings: &Findings) -> Vec<(String, String, u64)> {
+        let mut v: Vec<_> = findings
+            .iter()
+            .map(|f| (f.kind.to_string(), f.location.clone(), f.count))
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// The byte walk and the `Value` walk mask the same values with the same findings.
+    fn assert_same(r: &Redactor, doc: &[u8]) {
+        let by_bytes = r.redact_json_bytes(doc).unwrap();
+        let by_value = r.redact_json_by_value(doc, "").unwrap();
+        match (by_bytes, by_value) {
+            (None, None) => {}
+            (Some(b), Some(v)) => {
+                let bv: Value = serde_json::from_slice(&b.bytes).unwrap();
+                let vv: Value = serde_json::from_slice(&v.bytes).unwrap();
+                assert_eq!(unnest(bv), unnest(vv), "{}", String::from_utf8_lossy(doc));
+                assert_eq!(sorted(&b.findings), sorted(&v.findings));
+            }
+            (b, v) => panic!(
+                "byte walk {:?} vs value walk {:?} on {}",
+                b.map(|x| String::from_utf8_lossy(&x.bytes).into_owned()),
+                v.map(|x| String::from_utf8_lossy(&x.bytes).into_owned()),
+                String::from_utf8_lossy(doc)
+            ),
+        }
+    }
+
+    #[test]
+    fn untouched_bytes_are_kept_and_masks_are_spliced_in() {
+        let r = Redactor::default();
+        let doc = br#"{ "z": 1.50e0, "card" : 4111111111111111, "a":["\u0041", "x@example.com"] }"#;
+        let out = r.redact_json_bytes(doc).unwrap().unwrap();
+        assert_eq!(
+            String::from_utf8(out.bytes).unwrap(),
+            r#"{ "z": 1.50e0, "card" : "[REDACTED:CREDIT_CARD]", "a":["\u0041", "[REDACTED:EMAIL]"] }"#
+        );
+        assert_eq!(out.findings.count_of("CREDIT_CARD"), 1);
+        assert_eq!(
+            out.findings
+                .iter()
+                .map(|f| f.location.as_str())
+                .collect::<Vec<_>>(),
+            ["/card", "/a/1"]
+        );
+    }
+
+    #[test]
+    fn what_the_byte_walk_hands_back_is_done_by_value() {
+        let r = Redactor::builder().field("secret*").build().unwrap();
+        for doc in [
+            // A key that holds PII is masked and de-duplicated.
+            &br#"{"bob@example.com":1,"[REDACTED:EMAIL]":2}"#[..],
+            // Field rules over an object, an array, numbers and null.
+            br#"{"secret_cfg":{"a":1},"n":"x@example.com"}"#,
+            br#"{"Secret2":[1,2],"secret3":12,"secret4":1.5,"secret5":null,"secret6":"[x]"}"#,
+            // A surrogate pair.
+            br#"{"a":"\ud83d\ude00 x@example.com"}"#,
+        ] {
+            assert_same(&r, doc);
+        }
+        // serde_json's errors: a lone surrogate, a trailing comma, trailing bytes, …
+        assert!(
+            r.redact_json_bytes(br#"{"a":"\ud800 x@example.com"}"#)
+                .is_err()
+        );
+        assert!(r.redact_json_bytes(br#"{"a":"x@example.com",}"#).is_err());
+        assert!(r.redact_json_bytes(br#"{"a":"x@example.com"} x"#).is_err());
+        assert!(r.redact_json_bytes(b"[\"x@example.com\" 1]").is_err());
+        assert!(
+            r.redact_json_bytes(b"{\"a\":\"x@example.com\x01\"}")
+                .is_err()
+        );
+        assert!(r.redact_json_bytes(b"[01, \"x@example.com\"]").is_err());
+        let deep = format!("{}\"x@example.com\"{}", "[".repeat(200), "]".repeat(200));
+        assert!(r.redact_json_bytes(deep.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn escapes_in_masks_and_strings_are_json() {
+        let r = Redactor::builder()
+            .pattern("QUOTE", "q\"[a-z]+")
+            .build()
+            .unwrap();
+        let out = r
+            .redact_json_bytes(br#"{"a":"say q\"hello\" to x@example.com\n"}"#)
+            .unwrap()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.bytes).unwrap();
+        assert_eq!(v["a"], "say [REDACTED:QUOTE]\" to [REDACTED:EMAIL]\n");
+    }
+
+    fn leaf() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(json!("4111 1111 1111 1111")),
+            Just(json!(4111111111111111u64)),
+            Just(json!(536221234u64)),
+            Just(json!(4155550123u64)),
+            Just(json!("536-22-1234")),
+            Just(json!("mail x@example.com now")),
+            Just(json!("10.0.0.1")),
+            Just(json!("AKIAQWERTYUIOPASDFGH")),
+            Just(json!("Tr0ub4dor&3xK9!")),
+            Just(json!("[REDACTED:EMAIL]")),
+            Just(json!("\u{200b}4\u{200b}111111111111111")),
+            Just(json!("\u{ff14}111111111111111")),
+            Just(json!(1.5)),
+            Just(json!(-42)),
+            Just(json!(null)),
+            Just(json!(true)),
+            "[a-z0-9 .@:-]{0,12}".prop_map(Value::from),
+        ]
+    }
+
+    fn doc() -> impl Strategy<Value = Value> {
+        let keys = prop_oneof![
+            Just("ssn"),
+            Just("phone"),
+            Just("password"),
+            Just("version"),
+            Just("note"),
+            Just("aws_secret_access_key"),
+            Just("secret_x"),
+            Just("id"),
+            Just("text"),
+        ];
+        leaf().prop_recursive(4, 48, 6, move |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                proptest::collection::vec((keys.clone(), inner.clone()), 0..5).prop_map(|kv| {
+                    Value::Object(kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+                }),
+                // JSON inside a string.
+                inner.prop_map(|v| Value::String(v.to_string())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn byte_walk_agrees_with_the_value_walk(v in doc(), pretty in any::<bool>()) {
+            for r in [
+                Redactor::default(),
+                Redactor::builder().field("secret*").pattern("WORD", "ex[a-z]+").build().unwrap(),
+            ] {
+                let doc = if pretty {
+                    serde_json::to_vec_pretty(&v).unwrap()
+                } else {
+                    serde_json::to_vec(&v).unwrap()
+                };
+                assert_same(&r, &doc);
+            }
+        }
+    }
+}
