@@ -47,6 +47,8 @@ pub(crate) fn document(
         changed: false,
         depth: 0,
         nested,
+        keys: Vec::new(),
+        next_key: 0,
     };
     w.skip_whitespace();
     w.value(ctx)?;
@@ -74,6 +76,25 @@ struct ByteWalk<'w, 'r, 'i> {
     changed: bool,
     depth: usize,
     nested: u8,
+    /// What recent keys say ([`KEYS_KEPT`] of them): records repeat their keys, and
+    /// working a key out costs more than comparing it.
+    keys: Vec<(Box<str>, KeyVerdict)>,
+    /// The slot the next new key replaces once `keys` is full.
+    next_key: usize,
+}
+
+/// How many keys a walk remembers.
+const KEYS_KEPT: usize = 32;
+
+/// What a key means for the value under it.
+#[derive(Debug, Clone, Copy)]
+enum KeyVerdict {
+    /// The key itself holds PII: the `Value` walk masks and de-duplicates keys.
+    HoldsPii,
+    /// A field rule covers it.
+    Field,
+    /// Its value is scanned in this context.
+    Context(KeyContext),
 }
 
 impl<'i> ByteWalk<'_, '_, 'i> {
@@ -170,19 +191,39 @@ impl<'i> ByteWalk<'_, '_, 'i> {
 
     /// The value of one object member, under its key.
     fn member(&mut self, key: &str) -> Result<(), Bail> {
-        let redactor = self.walk.redactor;
-        if !redactor.redact_text(key).1.is_empty() {
-            return Err(Bail::Unsupported);
-        }
+        let verdict = self.key_verdict(key);
         let len = self.walk.pointer.len();
         push_token(&mut self.walk.pointer, key);
-        let done = if redactor.is_field(key) {
-            self.field()
-        } else {
-            self.value(&KeyContext::of(key))
+        let done = match verdict {
+            KeyVerdict::HoldsPii => Err(Bail::Unsupported),
+            KeyVerdict::Field => self.field(),
+            KeyVerdict::Context(ctx) => self.value(&ctx),
         };
         self.walk.pointer.truncate(len);
         done
+    }
+
+    /// What `key` means, from the keys remembered or worked out and remembered.
+    fn key_verdict(&mut self, key: &str) -> KeyVerdict {
+        if let Some((_, verdict)) = self.keys.iter().find(|(k, _)| **k == *key) {
+            return *verdict;
+        }
+        let redactor = self.walk.redactor;
+        let verdict = if !redactor.redact_text(key).1.is_empty() {
+            KeyVerdict::HoldsPii
+        } else if redactor.is_field(key) {
+            KeyVerdict::Field
+        } else {
+            KeyVerdict::Context(KeyContext::of(key))
+        };
+        let entry = (Box::from(key), verdict);
+        if self.keys.len() < KEYS_KEPT {
+            self.keys.push(entry);
+        } else if let Some(slot) = self.keys.get_mut(self.next_key) {
+            *slot = entry;
+            self.next_key = (self.next_key + 1) % KEYS_KEPT;
+        }
+        verdict
     }
 
     /// A value under a field rule: strings and integers are masked whole.
@@ -441,6 +482,11 @@ pub(crate) fn write_json_string(out: &mut Vec<u8>, text: &str) {
     };
     out.push(b'"');
     let bytes = text.as_bytes();
+    if !bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
     let mut from = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let escape: &[u8] = match b {
@@ -572,6 +618,22 @@ mod tests {
         assert!(r.redact_json_bytes(b"[01, \"x@example.com\"]").is_err());
         let deep = format!("{}\"x@example.com\"{}", "[".repeat(200), "]".repeat(200));
         assert!(r.redact_json_bytes(deep.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn keys_keep_their_meaning_past_the_remembered_ones() {
+        let r = Redactor::builder().field("pin").build().unwrap();
+        let mut rows = Vec::new();
+        for i in 0..100 {
+            rows.push(json!({ format!("k{i}"): 536221234u64, "ssn": 536221234u64, "pin": 7 }));
+        }
+        let doc = serde_json::to_vec(&rows).unwrap();
+        assert_same(&r, &doc);
+        let out = r.redact_json_bytes(&doc).unwrap().unwrap();
+        assert_eq!(out.findings.count_of("US_SSN"), 100);
+        assert_eq!(out.findings.count_of("FIELD"), 100);
+        let v: Value = serde_json::from_slice(&out.bytes).unwrap();
+        assert_eq!(v[99]["k99"], 536221234u64);
     }
 
     #[test]

@@ -3,7 +3,9 @@
 use std::borrow::Cow;
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, RandomState};
+use std::hash::BuildHasher;
+
+use foldhash::fast::RandomState;
 
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +38,8 @@ pub struct Findings {
     entries: Vec<RedactionFinding>,
     /// A keyed hash of each `(kind, location)` → its first position in `entries`. Two
     /// keys with one hash are told apart by comparing the entry (then a linear search).
+    /// The hash is foldhash with a per-instance random seed: fast on short pointers,
+    /// and the entries are capped, so even a forced collision costs one bounded scan.
     #[serde(skip)]
     index: HashMap<u64, usize>,
     /// How many leading entries are in `index` (fewer after deserializing).
