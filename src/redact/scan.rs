@@ -367,12 +367,16 @@ impl Scanner {
                 i = run_end(t, region_end, is_word);
                 continue;
             }
-            let slices: Vec<&[u8]> = groups.iter().filter_map(|&(a, b)| t.get(a..b)).collect();
+            let mut slice_buf: [&[u8]; 12] = [&[]; 12];
+            for (slot, &(a, b)) in slice_buf.iter_mut().zip(groups) {
+                *slot = t.get(a..b).unwrap_or(&[]);
+            }
+            let slices = slice_buf.get(..groups.len()).unwrap_or(&[]);
             let short_groups = slices.iter().all(|g| g.len() <= 3);
             if sep == Some(b'.') && short_groups {
                 // Dotted quads and version strings are never cards or phones.
                 if self.on(Detector::IpAddress)
-                    && ip::is_ipv4_groups(&slices)
+                    && ip::is_ipv4_groups(slices)
                     && !ctx.version
                     && !preceded_by(t, j, 24, ip::VERSION_WORDS)
                 {
@@ -380,13 +384,13 @@ impl Scanner {
                 }
                 continue;
             }
-            if self.on(Detector::UsSsn) && self.ssn(t, j, region_end, sep, &slices, ctx, out) {
+            if self.on(Detector::UsSsn) && self.ssn(t, j, region_end, sep, slices, ctx, out) {
                 continue;
             }
             let before_cards = out.len();
             // After a `+` only a phone number can follow.
             if self.on(Detector::CreditCard) && prev != Some(b'+') {
-                cards(groups, &slices, out);
+                cards(groups, slices, out);
             }
             if out.len() == before_cards && self.on(Detector::Phone) {
                 let bare_ok = ctx.phone || preceded_by(t, start, 24, phone::CONTEXT_WORDS);
@@ -409,7 +413,6 @@ impl Scanner {
         ctx: &KeyContext,
         out: &mut Vec<Span>,
     ) -> bool {
-        let digits: Vec<u8> = slices.iter().flat_map(|s| s.iter().copied()).collect();
         let shaped = match slices {
             [a, b, c] => {
                 a.len() == 3 && b.len() == 2 && c.len() == 4 && matches!(sep, Some(b'-' | b' '))
@@ -419,7 +422,14 @@ impl Scanner {
             }
             _ => false,
         };
-        if shaped && ssn::is_ssn(&digits) {
+        if !shaped {
+            return false;
+        }
+        let mut digits = [0u8; 9];
+        for (slot, d) in digits.iter_mut().zip(slices.iter().flat_map(|s| s.iter())) {
+            *slot = *d;
+        }
+        if ssn::is_ssn(&digits) {
             out.push(Span::new(j, end, Detector::UsSsn));
             return true;
         }
