@@ -147,21 +147,42 @@ impl<'i> ByteWalk<'_, '_, 'i> {
         }
     }
 
-    fn enter(&mut self) -> Result<(), Bail> {
+    /// Enters the object or array opening at the read position; `Ok(true)` when it
+    /// closes at once.
+    fn enter(&mut self, close: u8) -> Result<bool, Bail> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err(Bail::Unsupported);
         }
         self.pos += 1;
         self.skip_whitespace();
-        Ok(())
+        Ok(self.peek() == Some(close) && self.leave())
+    }
+
+    /// Steps over the closing byte of the container being walked; always `true`.
+    fn leave(&mut self) -> bool {
+        self.pos += 1;
+        self.depth -= 1;
+        true
+    }
+
+    /// After an object member or array item: a comma (`Ok(false)`, more follow) or the
+    /// container's closing byte (`Ok(true)`).
+    fn after_item(&mut self, close: u8) -> Result<bool, Bail> {
+        self.skip_whitespace();
+        match self.peek() {
+            Some(b',') => {
+                self.pos += 1;
+                self.skip_whitespace();
+                Ok(false)
+            }
+            Some(b) if b == close => Ok(self.leave()),
+            _ => Err(Bail::Invalid),
+        }
     }
 
     fn object(&mut self) -> Result<(), Bail> {
-        self.enter()?;
-        if self.peek() == Some(b'}') {
-            self.pos += 1;
-            self.depth -= 1;
+        if self.enter(b'}')? {
             return Ok(());
         }
         loop {
@@ -173,18 +194,8 @@ impl<'i> ByteWalk<'_, '_, 'i> {
             self.expect(b':')?;
             self.skip_whitespace();
             self.member(&key)?;
-            self.skip_whitespace();
-            match self.peek() {
-                Some(b',') => {
-                    self.pos += 1;
-                    self.skip_whitespace();
-                }
-                Some(b'}') => {
-                    self.pos += 1;
-                    self.depth -= 1;
-                    return Ok(());
-                }
-                _ => return Err(Bail::Invalid),
+            if self.after_item(b'}')? {
+                return Ok(());
             }
         }
     }
@@ -256,10 +267,7 @@ impl<'i> ByteWalk<'_, '_, 'i> {
     }
 
     fn array(&mut self, ctx: &KeyContext) -> Result<(), Bail> {
-        self.enter()?;
-        if self.peek() == Some(b']') {
-            self.pos += 1;
-            self.depth -= 1;
+        if self.enter(b']')? {
             return Ok(());
         }
         let mut index = 0usize;
@@ -271,18 +279,8 @@ impl<'i> ByteWalk<'_, '_, 'i> {
             self.walk.pointer.truncate(len);
             done?;
             index += 1;
-            self.skip_whitespace();
-            match self.peek() {
-                Some(b',') => {
-                    self.pos += 1;
-                    self.skip_whitespace();
-                }
-                Some(b']') => {
-                    self.pos += 1;
-                    self.depth -= 1;
-                    return Ok(());
-                }
-                _ => return Err(Bail::Invalid),
+            if self.after_item(b']')? {
+                return Ok(());
             }
         }
     }
@@ -616,6 +614,9 @@ mod tests {
                 .is_err()
         );
         assert!(r.redact_json_bytes(b"[01, \"x@example.com\"]").is_err());
+        assert!(r.redact_json_bytes(b"[\"x@example.com\",]").is_err());
+        assert!(r.redact_json_bytes(b"{,\"a\":\"x@example.com\"}").is_err());
+        assert!(r.redact_json_bytes(b"{\"a\":\"x@example.com\"]").is_err());
         let deep = format!("{}\"x@example.com\"{}", "[".repeat(200), "]".repeat(200));
         assert!(r.redact_json_bytes(deep.as_bytes()).is_err());
     }
