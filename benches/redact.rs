@@ -3,7 +3,7 @@
 //!   UUIDs, words) through `redact_json_bytes` — the prefilter's fast path;
 //! * `pii_dense_64k`: a 64 KB tool result of customer records, every record with a card,
 //!   an SSN, an e-mail, a phone and an IP, as `structuredContent` plus its text copy,
-//!   through `redact_json_bytes` (parse, walk, mask, serialize);
+//!   through `redact_json_bytes` (the byte walk: read, scan, mask, splice into a copy);
 //! * `sse_event_4k`: one 4 KB SSE-sized JSON-RPC result with a few values to mask.
 
 use std::hint::black_box;
