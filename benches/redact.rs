@@ -4,6 +4,8 @@
 //! * `pii_dense_64k`: a 64 KB tool result of customer records, every record with a card,
 //!   an SSN, an e-mail, a phone and an IP, as `structuredContent` plus its text copy,
 //!   through `redact_json_bytes` (the byte walk: read, scan, mask, splice into a copy);
+//! * `pii_dense_64k_counts`: the same through `redact_json_counts` (findings counted by
+//!   type, no JSON pointers), which is what the layer runs;
 //! * `sse_event_4k`: one 4 KB SSE-sized JSON-RPC result with a few values to mask.
 
 use std::hint::black_box;
@@ -82,6 +84,11 @@ fn bench(c: &mut Criterion) {
         group.bench_function(*name, |b| {
             b.iter(|| redactor.redact_json_bytes(black_box(doc)).unwrap());
         });
+        if *name == "pii_dense_64k" {
+            group.bench_function("pii_dense_64k_counts", |b| {
+                b.iter(|| redactor.redact_json_counts(black_box(doc)).unwrap());
+            });
+        }
     }
     group.finish();
 }

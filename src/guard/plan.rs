@@ -306,13 +306,7 @@ impl ResponsePlan {
         let audit = self.audit.is_some();
         let mut edits = Vec::new();
         if let Some(method) = &message.method {
-            let params = redact_raw(
-                bytes,
-                message.params,
-                "/params",
-                self.redactor.as_deref(),
-                audit,
-            )?;
+            let params = redact_raw(bytes, message.params, self.redactor.as_deref(), audit)?;
             let id = match message.id {
                 Some(raw) => Some(serde_json::from_str(raw.get()).ok()?),
                 None => None,
@@ -329,8 +323,8 @@ impl ResponsePlan {
         if protocol {
             return Some(None);
         }
-        let result = redact_raw(bytes, message.result, "/result", redactor, audit)?;
-        let error = redact_raw(bytes, message.error, "/error", redactor, audit)?;
+        let result = redact_raw(bytes, message.result, redactor, audit)?;
+        let error = redact_raw(bytes, message.error, redactor, audit)?;
         let mut findings = result.findings;
         findings.merge(error.findings);
         if let Some(answer) = answer.filter(|a| a.method == "tools/call") {
@@ -569,7 +563,6 @@ struct RawRedaction {
 fn redact_raw(
     message: &[u8],
     raw: Option<&RawValue>,
-    location: &str,
     redactor: Option<&Redactor>,
     keep_text: bool,
 ) -> Option<RawRedaction> {
@@ -583,7 +576,8 @@ fn redact_raw(
         return None;
     }
     let redacted = match redactor {
-        Some(redactor) => redactor.redact_json_at(text.as_bytes(), location).ok()?,
+        // The plan reads counts by type only: no pointers are built.
+        Some(redactor) => redactor.redact_json_counts(text.as_bytes()).ok()?,
         None => None,
     };
     Some(match redacted {

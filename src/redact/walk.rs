@@ -22,6 +22,56 @@ pub(crate) struct Walk<'r> {
     pub(crate) redactor: &'r Redactor,
     pub(crate) pointer: String,
     pub(crate) findings: Findings,
+    /// Whether findings carry their JSON pointer; without, every finding is counted
+    /// under the prefix and no pointer is built.
+    pub(crate) locations: bool,
+}
+
+impl<'r> Walk<'r> {
+    /// A walk whose findings are located under `location_prefix`, or, with `None`,
+    /// only counted by type.
+    pub(crate) fn new(redactor: &'r Redactor, location_prefix: Option<&str>) -> Walk<'r> {
+        Walk {
+            redactor,
+            pointer: location_prefix.unwrap_or_default().to_owned(),
+            findings: Findings::new(),
+            locations: location_prefix.is_some(),
+        }
+    }
+
+    /// A walk for a document nested in a string at the current location.
+    pub(crate) fn nested(&self) -> Walk<'r> {
+        Walk {
+            redactor: self.redactor,
+            pointer: self.pointer.clone(),
+            findings: Findings::new(),
+            locations: self.locations,
+        }
+    }
+
+    /// Steps the pointer into member `key`; the length to [`leave`](Self::leave) to.
+    pub(crate) fn enter_key(&mut self, key: &str) -> usize {
+        let len = self.pointer.len();
+        if self.locations {
+            push_token(&mut self.pointer, key);
+        }
+        len
+    }
+
+    /// Steps the pointer into item `index`; the length to [`leave`](Self::leave) to.
+    pub(crate) fn enter_index(&mut self, index: usize) -> usize {
+        let len = self.pointer.len();
+        if self.locations {
+            use std::fmt::Write;
+            let _ = write!(self.pointer, "/{index}");
+        }
+        len
+    }
+
+    /// Steps the pointer back out.
+    pub(crate) fn leave(&mut self, len: usize) {
+        self.pointer.truncate(len);
+    }
 }
 
 impl Walk<'_> {
@@ -30,11 +80,9 @@ impl Walk<'_> {
             Value::Object(map) => self.object(map, nested),
             Value::Array(items) => {
                 for (i, item) in items.iter_mut().enumerate() {
-                    let len = self.pointer.len();
-                    self.pointer.push('/');
-                    self.pointer.push_str(&i.to_string());
+                    let len = self.enter_index(i);
                     self.value(item, ctx, nested);
-                    self.pointer.truncate(len);
+                    self.leave(len);
                 }
             }
             Value::String(s) => {
@@ -56,8 +104,7 @@ impl Walk<'_> {
         for (key, child) in map.iter_mut() {
             // A key can hold PII too; the pointer names the masked key, never the raw one.
             let (shown, key_findings) = self.redactor.redact_text(key);
-            let len = self.pointer.len();
-            push_token(&mut self.pointer, &shown);
+            let len = self.enter_key(&shown);
             for f in key_findings {
                 self.findings.add(f.kind, &self.pointer, f.count);
             }
@@ -66,7 +113,7 @@ impl Walk<'_> {
             } else {
                 self.value(child, &KeyContext::of(key), nested);
             }
-            self.pointer.truncate(len);
+            self.leave(len);
             if let Cow::Owned(new) = shown {
                 renames.push((key.clone(), new));
             }
@@ -187,7 +234,7 @@ pub(crate) fn looks_like_json(s: &str) -> bool {
 }
 
 /// Appends `/token` with JSON-pointer escaping (`~0`, `~1`).
-pub(crate) fn push_token(pointer: &mut String, token: &str) {
+fn push_token(pointer: &mut String, token: &str) {
     pointer.push('/');
     for c in token.chars() {
         match c {
