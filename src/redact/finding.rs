@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use std::collections::HashMap;
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 
 use foldhash::fast::RandomState;
 
@@ -12,6 +12,9 @@ use serde::{Deserialize, Serialize};
 /// Distinct `(kind, location)` entries kept; further ones are counted under
 /// [`OVERFLOW_LOCATION`] so memory stays bounded.
 pub const MAX_FINDING_ENTRIES: usize = 1024;
+
+/// Up to this many entries, `add` compares entries instead of hashing.
+const SCANNED_ENTRIES: usize = 16;
 
 /// The location findings are counted under once [`MAX_FINDING_ENTRIES`] is reached.
 pub const OVERFLOW_LOCATION: &str = "*";
@@ -41,7 +44,7 @@ pub struct Findings {
     /// The hash is foldhash with a per-instance random seed: fast on short pointers,
     /// and the entries are capped, so even a forced collision costs one bounded scan.
     #[serde(skip)]
-    index: HashMap<u64, usize>,
+    index: HashMap<u64, usize, BuildHasherDefault<AlreadyHashed>>,
     /// How many leading entries are in `index` (fewer after deserializing).
     #[serde(skip)]
     indexed: usize,
@@ -93,6 +96,23 @@ impl Findings {
             e.count = e.count.saturating_add(count);
             return;
         }
+        if self.entries.len() <= SCANNED_ENTRIES {
+            // A few entries (one per type when locations are off): comparing them costs
+            // less than hashing. The index catches up once there are more.
+            match self
+                .entries
+                .iter_mut()
+                .find(|e| e.kind == kind && e.location == location)
+            {
+                Some(e) => e.count = e.count.saturating_add(count),
+                None => self.entries.push(RedactionFinding {
+                    kind,
+                    count,
+                    location: location.to_owned(),
+                }),
+            }
+            return;
+        }
         while let Some(e) = self.entries.get(self.indexed) {
             let h = self.hash(&e.kind, &e.location);
             self.index.entry(h).or_insert(self.indexed);
@@ -138,6 +158,27 @@ impl Findings {
         for e in other.entries {
             self.add(e.kind, &e.location, e.count);
         }
+    }
+}
+
+/// The index's hasher: its keys are already keyed hashes, so hashing them again (std's
+/// SipHash) is wasted work.
+#[derive(Debug, Default, Clone, Copy)]
+struct AlreadyHashed(u64);
+
+impl Hasher for AlreadyHashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
     }
 }
 
@@ -198,6 +239,22 @@ mod tests {
         }
         assert_eq!(f.len(), MAX_FINDING_ENTRIES + 1);
         assert_eq!(f.total(), (MAX_FINDING_ENTRIES + 10) as u64);
+    }
+
+    /// Entries added while they were few (compared, not indexed) are still found once
+    /// the index takes over.
+    #[test]
+    fn aggregation_holds_across_the_switch_to_the_index() {
+        let mut f = Findings::new();
+        for round in 0..3u64 {
+            for i in 0..40 {
+                let kind = if i % 2 == 0 { "EMAIL" } else { "PHONE" };
+                f.add(kind.into(), &format!("/{i}"), round + 1);
+            }
+        }
+        assert_eq!(f.len(), 40);
+        assert!(f.iter().all(|e| e.count == 6));
+        assert_eq!(f.count_of("EMAIL"), 20 * 6);
     }
 
     #[test]
