@@ -304,21 +304,17 @@ impl ResponsePlan {
         }
         let message: RawMessage<'_> = serde_json::from_slice(bytes).ok()?;
         let audit = self.audit.is_some();
-        let mut edits = Vec::new();
-        if let Some(method) = &message.method {
-            let params = redact_raw(bytes, message.params, self.redactor.as_deref(), audit)?;
-            let id = match message.id {
-                Some(raw) => Some(serde_json::from_str(raw.get()).ok()?),
-                None => None,
-            };
-            self.record_server_message(method, id, params.text, &params.findings);
-            edits.extend(params.edit);
-            return Some(splice(bytes, edits));
-        }
         let id: Option<Value> = match message.id {
             Some(raw) => Some(serde_json::from_str(raw.get()).ok()?),
             None => None,
         };
+        let mut edits = Vec::new();
+        if let Some(method) = &message.method {
+            let params = redact_raw(bytes, message.params, self.redactor.as_deref(), audit)?;
+            self.record_server_message(method, id, params.text, &params.findings);
+            edits.extend(params.edit);
+            return Some(splice(bytes, edits));
+        }
         let (answer, redactor, protocol) = self.answer_for(id.as_ref());
         if protocol {
             return Some(None);

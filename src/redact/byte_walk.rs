@@ -107,7 +107,8 @@ impl<'i> ByteWalk<'_, '_, 'i> {
         }
     }
 
-    fn expect(&mut self, byte: u8) -> Result<(), Bail> {
+    /// Steps over `byte`, which must come next.
+    fn consume(&mut self, byte: u8) -> Result<(), Bail> {
         if self.peek() != Some(byte) {
             return Err(Bail::Invalid);
         }
@@ -190,7 +191,7 @@ impl<'i> ByteWalk<'_, '_, 'i> {
             }
             let key = self.string_token()?;
             self.skip_whitespace();
-            self.expect(b':')?;
+            self.consume(b':')?;
             self.skip_whitespace();
             self.member(&key)?;
             if self.after_item(b'}')? {
@@ -297,7 +298,7 @@ impl<'i> ByteWalk<'_, '_, 'i> {
                     });
                 }
                 // Not JSON after all, or not for this walk: the `Value` walk decides.
-                Err(_) => return self.walk.string_by_value(s, ctx, self.nested),
+                Err(_) => return self.walk.string(s, ctx, self.nested),
             }
         }
         self.walk.text(s, ctx)

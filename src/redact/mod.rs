@@ -56,10 +56,12 @@
 //!
 //! # Serialized JSON
 //!
-//! [`Redactor::redact_json_bytes`] (and the layer, for every JSON body and SSE event)
-//! walks the serialized document itself: masked values are spliced into the original
-//! bytes, and everything else — member order, whitespace, escapes, number spellings,
-//! integers of any size — goes out as the server wrote it.
+//! [`Redactor::redact_json_bytes`] (and the layer, for every JSON-RPC message that is
+//! not a batch or a filtered `tools/list` answer) walks the serialized document itself:
+//! masked values are spliced into the original bytes, and everything else — member
+//! order, whitespace, escapes, number spellings, integers of any size — goes out as the
+//! server wrote it. Documents with PII in a key, or a field rule over an object or
+//! array, are re-serialized from a parsed value instead.
 //!
 //! Residual risks: values split across separate JSON fields or array items are not
 //! joined; percent- and HTML-entity-encoded digits are not decoded; integers beyond

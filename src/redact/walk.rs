@@ -157,7 +157,10 @@ impl Walk<'_> {
         self.redactor.masker.mask(FIELD_KIND, None, text)
     }
 
-    fn string(&mut self, s: &str, ctx: &KeyContext, nested: u8) -> Option<String> {
+    /// One string's content (`nested` levels into strings holding JSON): walked as
+    /// JSON when it parses as JSON, else scanned as text. The byte walk hands back the
+    /// strings it cannot take apart itself to this.
+    pub(crate) fn string(&mut self, s: &str, ctx: &KeyContext, nested: u8) -> Option<String> {
         if !self.worth_scanning(s, ctx) {
             return None;
         }
@@ -191,17 +194,6 @@ impl Walk<'_> {
             Cow::Owned(o) => Some(o),
             Cow::Borrowed(_) => None,
         }
-    }
-
-    /// The Value walk's handling of one string, for a string the byte walk could not
-    /// take apart itself.
-    pub(crate) fn string_by_value(
-        &mut self,
-        s: &str,
-        ctx: &KeyContext,
-        nested: u8,
-    ) -> Option<String> {
-        self.string(s, ctx, nested)
     }
 
     fn number(&mut self, n: &serde_json::Number, ctx: &KeyContext) -> Option<String> {
