@@ -29,9 +29,19 @@ pub(crate) fn preceded_by(text: &[u8], start: usize, window: usize, words: &[&st
         *d = s.to_ascii_lowercase();
     }
     let hay = lower.get(..n).unwrap_or(&[]);
-    words
-        .iter()
-        .any(|w| memchr::memmem::find(hay, w.as_bytes()).is_some())
+    words.iter().any(|w| contains(hay, w.as_bytes()))
+}
+
+/// Whether `word` occurs in the short `hay`. A substring searcher is built per call,
+/// which costs more than comparing at each occurrence of the word's first byte.
+fn contains(hay: &[u8], word: &[u8]) -> bool {
+    let Some((&first, rest)) = word.split_first() else {
+        return true;
+    };
+    memchr::memchr_iter(first, hay).any(|i| {
+        hay.get(i + 1..i + word.len())
+            .is_some_and(|tail| tail == rest)
+    })
 }
 
 /// Like [`preceded_by`], but only within the clause the value sits in: the window
