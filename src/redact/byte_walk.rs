@@ -15,6 +15,7 @@
 use std::borrow::Cow;
 
 use super::key_context::KeyContext;
+use super::mask::MaskOut;
 use super::walk::{MAX_NESTED_JSON, Walk, looks_like_json};
 
 /// Why the byte walk handed a document back.
@@ -123,9 +124,7 @@ impl<'i> ByteWalk<'_, '_, 'i> {
             Some(b'"') => {
                 let start = self.pos;
                 let text = self.string_token()?;
-                if let Some(new) = self.string(&text, ctx) {
-                    self.replace(start, new.as_str());
-                }
+                self.string(start, &text, ctx);
                 Ok(())
             }
             Some(b'-' | b'0'..=b'9') => {
@@ -282,38 +281,71 @@ impl<'i> ByteWalk<'_, '_, 'i> {
         }
     }
 
-    /// One string's content: scanned as JSON when it holds JSON, else as text.
-    fn string(&mut self, s: &str, ctx: &KeyContext) -> Option<String> {
+    /// One string's content (its token starting at `start`): scanned as JSON when it
+    /// holds JSON, else as text; masks go straight into the output.
+    fn string(&mut self, start: usize, s: &str, ctx: &KeyContext) {
         if !self.walk.worth_scanning(s, ctx) {
-            return None;
+            return;
         }
         if self.nested < MAX_NESTED_JSON && looks_like_json(s) {
             let mut inner = self.walk.nested();
             match document(&mut inner, s.as_bytes(), ctx, self.nested + 1) {
                 Ok(changed) => {
-                    self.walk.findings.merge(inner.findings);
-                    return changed.map(|bytes| match String::from_utf8(bytes) {
-                        Ok(text) => text,
-                        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-                    });
+                    self.walk.absorb(inner);
+                    if let Some(bytes) = changed {
+                        self.open_string(start);
+                        push_json_content(&mut self.out, &bytes);
+                        self.close_string();
+                    }
                 }
                 // Not JSON after all, or not for this walk: the `Value` walk decides.
-                Err(_) => return self.walk.string(s, ctx, self.nested),
+                Err(_) => {
+                    if let Some(new) = self.walk.string(s, ctx, self.nested) {
+                        self.open_string(start);
+                        push_json_content(&mut self.out, new.as_bytes());
+                        self.close_string();
+                    }
+                }
             }
+            return;
         }
-        self.walk.text(s, ctx)
+        let mut spans = std::mem::take(&mut self.walk.spans);
+        let redactor = self.walk.redactor;
+        let norm = redactor.find(s, ctx, &mut spans);
+        if !spans.is_empty() {
+            self.open_string(start);
+            let walk = &mut *self.walk;
+            redactor.write_masked(s, &norm, &spans, &mut JsonContent(&mut self.out), |k| {
+                walk.add(k, 1)
+            });
+            self.close_string();
+        }
+        self.walk.spans = spans;
     }
 
     /// Replaces the input from `start` to the read position with `text` as a JSON
     /// string.
     fn replace(&mut self, start: usize, text: &str) {
+        self.open_string(start);
+        push_json_content(&mut self.out, text.as_bytes());
+        self.close_string();
+    }
+
+    /// Starts the JSON string that replaces the input from `start` to the read
+    /// position: copies the input up to `start`, then the opening quote.
+    fn open_string(&mut self, start: usize) {
         if !self.changed {
             self.out.reserve(self.input.len() + 64);
             self.changed = true;
         }
         self.out
             .extend_from_slice(self.input.get(self.copied..start).unwrap_or(&[]));
-        write_json_string(&mut self.out, text);
+        self.out.push(b'"');
+    }
+
+    /// Ends the string [`open_string`](Self::open_string) started.
+    fn close_string(&mut self) {
+        self.out.push(b'"');
         self.copied = self.pos;
     }
 
@@ -457,21 +489,15 @@ fn unicode_escape(rest: &[u8]) -> Result<(char, usize), Bail> {
     }
 }
 
-/// Appends `text` as a JSON string, escaped as serde_json escapes.
-pub(crate) fn write_json_string(out: &mut Vec<u8>, text: &str) {
+/// Appends the content of a JSON string holding `bytes` (UTF-8), escaped as
+/// serde_json escapes.
+fn push_json_content(out: &mut Vec<u8>, bytes: &[u8]) {
     let hex = |n: u8| {
         b"0123456789abcdef"
             .get(usize::from(n))
             .copied()
             .unwrap_or(b'0')
     };
-    out.push(b'"');
-    let bytes = text.as_bytes();
-    if !bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\') {
-        out.extend_from_slice(bytes);
-        out.push(b'"');
-        return;
-    }
     let mut from = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let escape: &[u8] = match b {
@@ -496,7 +522,16 @@ pub(crate) fn write_json_string(out: &mut Vec<u8>, text: &str) {
         from = i + 1;
     }
     out.extend_from_slice(bytes.get(from..).unwrap_or(&[]));
-    out.push(b'"');
+}
+
+/// The content of a JSON string being written into the output: masks and the text
+/// around them are escaped on the way in.
+struct JsonContent<'o>(&'o mut Vec<u8>);
+
+impl MaskOut for JsonContent<'_> {
+    fn push_str(&mut self, s: &str) {
+        push_json_content(self.0, s.as_bytes());
+    }
 }
 
 #[cfg(test)]

@@ -57,44 +57,89 @@ impl Masker {
 
     /// The mask of `value` (normalized text) found as `kind`.
     pub(crate) fn mask(&self, kind: &str, detector: Option<Detector>, value: &str) -> String {
+        let mut out = String::new();
+        self.mask_into(kind, detector, value, &mut out);
+        out
+    }
+
+    /// Writes the mask of `value` (normalized text) found as `kind` to `out`. Full
+    /// masks, the most common, are written without allocating.
+    pub(crate) fn mask_into(
+        &self,
+        kind: &str,
+        detector: Option<Detector>,
+        value: &str,
+        out: &mut impl MaskOut,
+    ) {
         match self.style {
-            MaskStyle::Full => full(kind),
-            MaskStyle::Partial => partial(kind, detector, value).unwrap_or_else(|| full(kind)),
+            MaskStyle::Full => full(kind, out),
+            MaskStyle::Partial => {
+                if !partial(kind, detector, value, out) {
+                    full(kind, out);
+                }
+            }
             MaskStyle::Hash => match &self.mac {
                 Some(mac) => {
                     let mut mac = mac.clone();
                     mac.update(canonical(detector, value).as_bytes());
                     let digest = mac.finalize().into_bytes();
-                    let mut out = format!("[{kind}:");
+                    let mut hex = String::with_capacity(8);
                     for b in digest.iter().take(4) {
-                        let _ = write!(out, "{b:02x}");
+                        let _ = write!(hex, "{b:02x}");
                     }
-                    out.push(']');
-                    out
+                    out.push_str("[");
+                    out.push_str(kind);
+                    out.push_str(":");
+                    out.push_str(&hex);
+                    out.push_str("]");
                 }
-                None => full(kind),
+                None => full(kind, out),
             },
         }
     }
 }
 
-fn full(kind: &str) -> String {
-    format!("[REDACTED:{kind}]")
+/// Where masks are written: a `String`, or the content of a JSON string being written
+/// (which escapes what needs it).
+pub(crate) trait MaskOut {
+    /// Appends `s`.
+    fn push_str(&mut self, s: &str);
 }
 
-fn partial(kind: &str, detector: Option<Detector>, value: &str) -> Option<String> {
-    match detector? {
-        Detector::CreditCard | Detector::UsSsn | Detector::Iban | Detector::Phone => {
-            let c = canonical(detector, value);
-            let last4 = c.get(c.len().checked_sub(4)?..)?;
-            Some(format!("[{kind}:****{last4}]"))
-        }
-        Detector::Email => {
-            let domain = value.rsplit_once('@')?.1.to_ascii_lowercase();
-            Some(format!("[{kind}:****@{domain}]"))
-        }
-        _ => None,
+impl MaskOut for String {
+    fn push_str(&mut self, s: &str) {
+        String::push_str(self, s);
     }
+}
+
+fn full(kind: &str, out: &mut impl MaskOut) {
+    out.push_str("[REDACTED:");
+    out.push_str(kind);
+    out.push_str("]");
+}
+
+/// Writes the partial mask of `value`; `false` (nothing written) when its type has none.
+fn partial(kind: &str, detector: Option<Detector>, value: &str, out: &mut impl MaskOut) -> bool {
+    let shown = match detector {
+        Some(Detector::CreditCard | Detector::UsSsn | Detector::Iban | Detector::Phone) => {
+            let c = canonical(detector, value);
+            match c.len().checked_sub(4).and_then(|from| c.get(from..)) {
+                Some(last4) => last4.to_owned(),
+                None => return false,
+            }
+        }
+        Some(Detector::Email) => match value.rsplit_once('@') {
+            Some((_, domain)) => format!("@{}", domain.to_ascii_lowercase()),
+            None => return false,
+        },
+        _ => return false,
+    };
+    out.push_str("[");
+    out.push_str(kind);
+    out.push_str(":****");
+    out.push_str(&shown);
+    out.push_str("]");
+    true
 }
 
 /// The form a value is hashed in, so formatting differences do not change the hash.

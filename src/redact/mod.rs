@@ -227,7 +227,7 @@ impl Redactor {
     ) -> Findings {
         let mut walk = walk::Walk::new(self, location_prefix);
         walk.value(value, &KeyContext::default(), 0);
-        walk.findings
+        walk.finish()
     }
 
     /// Redacts plain text (findings have an empty location). Text that is JSON is still
@@ -238,9 +238,9 @@ impl Redactor {
         if !self.may_match(text.as_bytes()) {
             return (Cow::Borrowed(text), findings);
         }
-        let (out, counts) = self.mask_text(text, &KeyContext::default());
-        for (kind, count) in counts {
-            findings.add(kind, "", count);
+        let (out, kinds) = self.mask_text(text, &KeyContext::default());
+        for kind in kinds {
+            findings.add(self.kind_name(kind), "", 1);
         }
         (out, findings)
     }
@@ -294,7 +294,7 @@ impl Redactor {
             Ok(None) => Ok(None),
             Ok(Some(bytes)) => Ok(Some(Redacted {
                 bytes,
-                findings: walk.findings,
+                findings: walk.finish(),
             })),
             Err(_) => self.redact_json_by_value(bytes, location_prefix),
         }

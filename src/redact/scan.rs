@@ -65,6 +65,67 @@ pub(crate) struct Keywords {
     ac: Option<AhoCorasick>,
     literals: Vec<(String, Trigger)>,
     fast: Option<FastLiterals>,
+    scan: Option<ScanLiterals>,
+}
+
+/// The literals the scanner acts on (not context words or field literals) as one
+/// packed (SIMD) leftmost-longest searcher over ASCII-lower-cased text: the same
+/// matches as the case-insensitive automaton, several times faster on short strings.
+#[derive(Debug, Clone)]
+struct ScanLiterals {
+    searcher: aho_corasick::packed::Searcher,
+    /// What each packed pattern triggers.
+    triggers: Vec<Trigger>,
+}
+
+impl ScanLiterals {
+    fn new(literals: &[(String, Trigger)]) -> Option<ScanLiterals> {
+        let mut patterns: Vec<(Vec<u8>, Trigger)> = Vec::new();
+        for (lit, trigger) in literals {
+            if matches!(trigger, Trigger::Context | Trigger::Field) {
+                continue;
+            }
+            let lower = lit.to_ascii_lowercase().into_bytes();
+            if lower.is_empty() {
+                return None;
+            }
+            // A repeated literal keeps its first trigger, as the automaton does.
+            if !patterns.iter().any(|(p, _)| *p == lower) {
+                patterns.push((lower, *trigger));
+            }
+        }
+        let mut builder = aho_corasick::packed::Config::new()
+            .match_kind(aho_corasick::packed::MatchKind::LeftmostLongest)
+            .builder();
+        for (p, _) in &patterns {
+            builder.add(p);
+        }
+        Some(ScanLiterals {
+            searcher: builder.build()?,
+            triggers: patterns.into_iter().map(|(_, t)| t).collect(),
+        })
+    }
+
+    /// Every occurrence in `text`, leftmost-longest and not overlapping.
+    fn each(&self, text: &[u8], f: &mut impl FnMut(usize, usize, Trigger)) {
+        let mut short = [0u8; SHORT_CHUNK];
+        let mut long = Vec::new();
+        let lower: &mut [u8] = match short.get_mut(..text.len()) {
+            Some(buf) => buf,
+            None => {
+                long.resize(text.len(), 0);
+                &mut long
+            }
+        };
+        for (d, s) in lower.iter_mut().zip(text) {
+            *d = s.to_ascii_lowercase();
+        }
+        for m in self.searcher.find_iter(&*lower) {
+            if let Some(t) = self.triggers.get(m.pattern().as_usize()) {
+                f(m.start(), m.end(), *t);
+            }
+        }
+    }
 }
 
 /// The prefilter's literals as one packed (SIMD) searcher over ASCII-lower-cased text:
@@ -188,7 +249,23 @@ impl Keywords {
             .build(literals.iter().map(|(s, _)| s.as_bytes()))
             .ok();
         let fast = FastLiterals::new(&literals);
-        Keywords { ac, literals, fast }
+        let scan = ScanLiterals::new(&literals);
+        Keywords {
+            ac,
+            literals,
+            fast,
+            scan,
+        }
+    }
+
+    /// Every keyword occurrence the scanner acts on: `(start, end, trigger)`, through
+    /// the packed searcher, else the automaton (which also reports context words and
+    /// field literals, for the caller to pass over).
+    fn each_scanned(&self, text: &[u8], mut f: impl FnMut(usize, usize, Trigger)) {
+        match &self.scan {
+            Some(scan) => scan.each(text, &mut f),
+            None => self.each(text, f),
+        }
     }
 
     /// Every keyword occurrence: `(start, end, trigger)`. Without an automaton (it failed
@@ -262,10 +339,23 @@ impl Scanner {
 
     /// Every match in `text` (normalized), overlaps resolved, in order.
     pub(crate) fn scan(&self, text: &str, ctx: &KeyContext, nested: bool) -> Vec<Span> {
-        let t = text.as_bytes();
         let mut out = Vec::new();
-        self.whole_value(t, ctx, &mut out);
-        self.digit_pass(t, ctx, &mut out);
+        self.scan_into(text, ctx, nested, &mut out);
+        out
+    }
+
+    /// [`scan`](Self::scan) into `out` (cleared first), so callers can reuse it.
+    pub(crate) fn scan_into(
+        &self,
+        text: &str,
+        ctx: &KeyContext,
+        nested: bool,
+        out: &mut Vec<Span>,
+    ) {
+        let t = text.as_bytes();
+        out.clear();
+        self.whole_value(t, ctx, out);
+        self.digit_pass(t, ctx, out);
         if self.on(Detector::Email) {
             for a in memchr::memchr_iter(b'@', t) {
                 if let Some((s, e)) = email::around(t, a) {
@@ -274,11 +364,11 @@ impl Scanner {
             }
         }
         if self.on(Detector::IpAddress) {
-            self.colon_pass(t, &mut out);
+            self.colon_pass(t, out);
         }
-        self.keyword_pass(t, ctx, &mut out);
+        self.keyword_pass(t, ctx, out);
         if self.decode_base64 && !nested {
-            self.base64_pass(t, ctx, &mut out);
+            self.base64_pass(t, ctx, out);
         }
         for (i, p) in self.patterns.iter().enumerate() {
             for m in p.regex.find_iter(text) {
@@ -291,7 +381,7 @@ impl Scanner {
                 }
             }
         }
-        resolve(out)
+        resolve(out);
     }
 
     /// A whole string under a secret key.
@@ -459,7 +549,7 @@ impl Scanner {
     fn keyword_pass(&self, t: &[u8], ctx: &KeyContext, out: &mut Vec<Span>) {
         let mut aws_context = ctx.aws_secret;
         let exact = |s: usize, e: usize, want: &[u8]| t.get(s..e).is_some_and(|x| x == want);
-        self.keywords.each(t, |s, e, trigger| {
+        self.keywords.each_scanned(t, |s, e, trigger| {
             let lit = match trigger {
                 Trigger::AwsKeyId => Detector::AwsAccessKey,
                 Trigger::Github => Detector::GithubToken,
@@ -624,21 +714,22 @@ fn rank(kind: SpanKind) -> u8 {
     }
 }
 
-/// Non-overlapping spans: earliest start first, then longest, then most specific.
-fn resolve(mut spans: Vec<Span>) -> Vec<Span> {
+/// Leaves `spans` non-overlapping: earliest start first, then longest, then most
+/// specific.
+fn resolve(spans: &mut Vec<Span>) {
     if spans.len() <= 1 {
-        return spans;
+        spans.retain(|s| s.end > s.start);
+        return;
     }
-    spans.sort_by_key(|s| (s.start, std::cmp::Reverse(s.end), rank(s.kind)));
-    let mut kept: Vec<Span> = Vec::with_capacity(spans.len());
-    for s in spans {
-        if s.end <= s.start {
-            continue;
+    spans.sort_unstable_by_key(|s| (s.start, std::cmp::Reverse(s.end), rank(s.kind)));
+    let mut end = 0;
+    let mut first = true;
+    spans.retain(|s| {
+        let keep = s.end > s.start && (first || s.start >= end);
+        if keep {
+            end = s.end;
+            first = false;
         }
-        match kept.last() {
-            Some(last) if s.start < last.end => {}
-            _ => kept.push(s),
-        }
-    }
-    kept
+        keep
+    });
 }

@@ -7,24 +7,45 @@ use std::borrow::Cow;
 use serde_json::{Map, Value};
 
 use super::Redactor;
-use super::detector::{Detector, SpanKind};
+use super::detector::{Detector, Span, SpanKind};
 use super::finding::Findings;
 use super::key_context::KeyContext;
-use super::mask::FIELD_KIND;
-use super::normalize::normalize;
+use super::mask::{FIELD_KIND, MaskOut};
+use super::normalize::{Normalized, normalize};
 use super::{card, phone, ssn};
 
 /// How deep strings holding JSON are decoded and walked.
 pub(crate) const MAX_NESTED_JSON: u8 = 3;
 
+/// Strings up to this long are scanned without asking the prefilter first. The scan
+/// reads a string much as the prefilter does, so for short strings the prefilter only
+/// doubles the work of those that hold something (most, in documents that got past
+/// the document-wide prefilter).
+const SCAN_WITHOUT_PREFILTER: usize = 128;
+
 /// One walk: the JSON pointer so far and what was found.
 pub(crate) struct Walk<'r> {
     pub(crate) redactor: &'r Redactor,
     pub(crate) pointer: String,
-    pub(crate) findings: Findings,
+    /// Findings with their JSON pointer (when `locations` is on).
+    findings: Findings,
+    /// Without locations: how many of each type, in the order first seen. Types are
+    /// compared as small enums, not by name.
+    tally: Vec<(FoundKind, u64)>,
+    /// How many values were masked so far.
+    found: u64,
     /// Whether findings carry their JSON pointer; without, every finding is counted
     /// under the prefix and no pointer is built.
-    pub(crate) locations: bool,
+    locations: bool,
+    /// Scratch for the spans of one string, reused from string to string.
+    pub(crate) spans: Vec<Span>,
+}
+
+/// A finding's type before it is named: a span's, or a field rule's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FoundKind {
+    Span(SpanKind),
+    Field,
 }
 
 impl<'r> Walk<'r> {
@@ -35,7 +56,10 @@ impl<'r> Walk<'r> {
             redactor,
             pointer: location_prefix.unwrap_or_default().to_owned(),
             findings: Findings::new(),
+            tally: Vec::new(),
+            found: 0,
             locations: location_prefix.is_some(),
+            spans: Vec::new(),
         }
     }
 
@@ -45,8 +69,47 @@ impl<'r> Walk<'r> {
             redactor: self.redactor,
             pointer: self.pointer.clone(),
             findings: Findings::new(),
+            tally: Vec::new(),
+            found: 0,
             locations: self.locations,
+            spans: Vec::new(),
         }
+    }
+
+    /// Takes over what a [`nested`](Self::nested) walk found.
+    pub(crate) fn absorb(&mut self, inner: Walk<'_>) {
+        self.findings.merge(inner.findings);
+        for (kind, count) in inner.tally {
+            self.count(kind, count);
+        }
+        self.found = self.found.saturating_add(inner.found);
+    }
+
+    /// Records `count` values of `kind` masked at the current location.
+    pub(crate) fn add(&mut self, kind: FoundKind, count: u64) {
+        self.found = self.found.saturating_add(count);
+        if self.locations {
+            let name = self.redactor.kind_name(kind);
+            self.findings.add(name, &self.pointer, count);
+        } else {
+            self.count(kind, count);
+        }
+    }
+
+    fn count(&mut self, kind: FoundKind, count: u64) {
+        match self.tally.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, c)) => *c = c.saturating_add(count),
+            None => self.tally.push((kind, count)),
+        }
+    }
+
+    /// Everything found, named.
+    pub(crate) fn finish(mut self) -> Findings {
+        for (kind, count) in std::mem::take(&mut self.tally) {
+            let name = self.redactor.kind_name(kind);
+            self.findings.add(name, &self.pointer, count);
+        }
+        self.findings
     }
 
     /// Steps the pointer into member `key`; the length to [`leave`](Self::leave) to.
@@ -103,10 +166,11 @@ impl Walk<'_> {
         let mut renames: Vec<(String, String)> = Vec::new();
         for (key, child) in map.iter_mut() {
             // A key can hold PII too; the pointer names the masked key, never the raw one.
-            let (shown, key_findings) = self.redactor.redact_text(key);
+            let mut key_kinds = Vec::new();
+            let shown = self.mask_text(key, &KeyContext::default(), |k| key_kinds.push(k));
             let len = self.enter_key(&shown);
-            for f in key_findings {
-                self.findings.add(f.kind, &self.pointer, f.count);
+            for kind in key_kinds {
+                self.add(kind, 1);
             }
             if self.redactor.is_field(key) {
                 self.field(child);
@@ -152,8 +216,7 @@ impl Walk<'_> {
 
     /// The mask of a field rule's value, given as its text.
     pub(crate) fn field_text(&mut self, text: &str) -> String {
-        self.findings
-            .add(Cow::Borrowed(FIELD_KIND), &self.pointer, 1);
+        self.add(FoundKind::Field, 1);
         self.redactor.masker.mask(FIELD_KIND, None, text)
     }
 
@@ -168,9 +231,9 @@ impl Walk<'_> {
             && looks_like_json(s)
             && let Ok(mut inner) = serde_json::from_str::<Value>(s)
         {
-            let before = self.findings.total();
+            let before = self.found;
             self.value(&mut inner, ctx, nested + 1);
-            return (self.findings.total() != before)
+            return (self.found != before)
                 .then(|| serde_json::to_string(&inner).ok())
                 .flatten();
         }
@@ -178,22 +241,46 @@ impl Walk<'_> {
     }
 
     /// Whether a string under `ctx` needs a closer look: its key says what it may hold,
-    /// or the prefilter sees a candidate in it.
+    /// it is short enough that scanning it costs no more than ruling it out would, or
+    /// the prefilter sees a candidate in it.
     pub(crate) fn worth_scanning(&self, s: &str, ctx: &KeyContext) -> bool {
         let keyed = ctx.ssn || ctx.phone || ctx.aws_secret || ctx.secret.is_some();
-        keyed || self.redactor.may_match(s.as_bytes())
+        keyed || s.len() <= SCAN_WITHOUT_PREFILTER || self.redactor.may_match(s.as_bytes())
     }
 
     /// Scans `s` as text and masks what is found; the new text if anything was.
     pub(crate) fn text(&mut self, s: &str, ctx: &KeyContext) -> Option<String> {
-        let (out, counts) = self.redactor.mask_text(s, ctx);
-        for (kind, count) in counts {
-            self.findings.add(kind, &self.pointer, count);
+        let mut kinds = Vec::new();
+        let out = self.mask_text(s, ctx, |k| kinds.push(k));
+        for kind in kinds {
+            self.add(kind, 1);
         }
         match out {
             Cow::Owned(o) => Some(o),
             Cow::Borrowed(_) => None,
         }
+    }
+
+    /// Scans `text` and masks what is found, with the walk's scratch; `found` hears of
+    /// each masked value.
+    fn mask_text<'t>(
+        &mut self,
+        text: &'t str,
+        ctx: &KeyContext,
+        found: impl FnMut(FoundKind),
+    ) -> Cow<'t, str> {
+        let mut spans = std::mem::take(&mut self.spans);
+        let norm = self.redactor.find(text, ctx, &mut spans);
+        let out = if spans.is_empty() {
+            Cow::Borrowed(text)
+        } else {
+            let mut out = String::with_capacity(text.len() + 16);
+            self.redactor
+                .write_masked(text, &norm, &spans, &mut out, found);
+            Cow::Owned(out)
+        };
+        self.spans = spans;
+        out
     }
 
     fn number(&mut self, n: &serde_json::Number, ctx: &KeyContext) -> Option<String> {
@@ -214,8 +301,7 @@ impl Walk<'_> {
         } else {
             return None;
         };
-        self.findings
-            .add(Cow::Borrowed(found.name()), &self.pointer, 1);
+        self.add(FoundKind::Span(SpanKind::Builtin(found)), 1);
         Some(self.redactor.masker.mask(found.name(), Some(found), digits))
     }
 }
@@ -238,48 +324,83 @@ fn push_token(pointer: &mut String, token: &str) {
 }
 
 impl Redactor {
-    /// Scans and masks one string; the counts per type found.
+    /// Finds what to mask in `text` under `ctx`: its normalized form, and the spans
+    /// (in `spans`, cleared first) in order, each mapping onto whole original text.
+    pub(crate) fn find<'t>(
+        &self,
+        text: &'t str,
+        ctx: &KeyContext,
+        spans: &mut Vec<Span>,
+    ) -> Normalized<'t> {
+        let norm = normalize(text);
+        self.scanner.scan_into(norm.text(), ctx, false, spans);
+        let mut end = 0;
+        spans.retain(|span| {
+            let (a, b) = (norm.original(span.start), norm.original(span.end));
+            let fits = a >= end
+                && text.get(a..b).is_some()
+                && norm.text().get(span.start..span.end).is_some();
+            if fits {
+                end = b;
+            }
+            fits
+        });
+        norm
+    }
+
+    /// Writes `text` to `out` with the [`find`](Self::find) spans masked; `found`
+    /// hears of each.
+    pub(crate) fn write_masked(
+        &self,
+        text: &str,
+        norm: &Normalized<'_>,
+        spans: &[Span],
+        out: &mut impl MaskOut,
+        mut found: impl FnMut(FoundKind),
+    ) {
+        let mut copied = 0;
+        for span in spans {
+            let (a, b) = (norm.original(span.start), norm.original(span.end));
+            out.push_str(text.get(copied..a).unwrap_or(""));
+            let value = norm.text().get(span.start..span.end).unwrap_or("");
+            let detector = match span.kind {
+                SpanKind::Builtin(d) => Some(d),
+                SpanKind::Pattern(_) => None,
+            };
+            let name = self.kind_name(FoundKind::Span(span.kind));
+            self.masker.mask_into(&name, detector, value, out);
+            found(FoundKind::Span(span.kind));
+            copied = b;
+        }
+        out.push_str(text.get(copied..).unwrap_or(""));
+    }
+
+    /// The name a finding's type goes by.
+    pub(crate) fn kind_name(&self, kind: FoundKind) -> Cow<'static, str> {
+        match kind {
+            FoundKind::Span(SpanKind::Builtin(d)) => Cow::Borrowed(d.name()),
+            FoundKind::Span(SpanKind::Pattern(i)) => match self.scanner.patterns.get(i) {
+                Some(p) => Cow::Owned(p.name.to_string()),
+                None => Cow::Borrowed("PATTERN"),
+            },
+            FoundKind::Field => Cow::Borrowed(FIELD_KIND),
+        }
+    }
+
+    /// Scans and masks one string without a walk; the masked values' types.
     pub(crate) fn mask_text<'t>(
         &self,
         text: &'t str,
         ctx: &KeyContext,
-    ) -> (Cow<'t, str>, Vec<(Cow<'static, str>, u64)>) {
-        let norm = normalize(text);
-        let spans = self.scanner.scan(norm.text(), ctx, false);
+    ) -> (Cow<'t, str>, Vec<FoundKind>) {
+        let mut spans = Vec::new();
+        let norm = self.find(text, ctx, &mut spans);
         if spans.is_empty() {
             return (Cow::Borrowed(text), Vec::new());
         }
-        let mut out = String::with_capacity(text.len());
-        let mut counts: Vec<(Cow<'static, str>, u64)> = Vec::new();
-        let mut copied = 0;
-        for span in spans {
-            let (a, b) = (norm.original(span.start), norm.original(span.end));
-            let (Some(keep), Some(_), Some(value)) = (
-                text.get(copied..a),
-                text.get(a..b),
-                norm.text().get(span.start..span.end),
-            ) else {
-                continue;
-            };
-            let (kind, detector): (Cow<'static, str>, Option<Detector>) = match span.kind {
-                SpanKind::Builtin(d) => (Cow::Borrowed(d.name()), Some(d)),
-                SpanKind::Pattern(i) => match self.scanner.patterns.get(i) {
-                    Some(p) => (Cow::Owned(p.name.to_string()), None),
-                    None => continue,
-                },
-            };
-            out.push_str(keep);
-            out.push_str(&self.masker.mask(&kind, detector, value));
-            copied = b;
-            match counts.iter_mut().find(|(k, _)| *k == kind) {
-                Some((_, c)) => *c += 1,
-                None => counts.push((kind, 1)),
-            }
-        }
-        if counts.is_empty() {
-            return (Cow::Borrowed(text), counts);
-        }
-        out.push_str(text.get(copied..).unwrap_or(""));
-        (Cow::Owned(out), counts)
+        let mut kinds = Vec::new();
+        let mut out = String::with_capacity(text.len() + 16);
+        self.write_masked(text, &norm, &spans, &mut out, |k| kinds.push(k));
+        (Cow::Owned(out), kinds)
     }
 }
