@@ -6,6 +6,11 @@
 //! masked one differs from its input only where a value was masked. Each string, number
 //! and field goes through the [`Walk`]'s own logic, so both walks find the same values.
 //!
+//! A string that holds JSON is decoded once and walked as a document of its own, whose
+//! edits are written straight through into the outer string: its offsets map back
+//! through the escapes it was decoded from, and what it writes is escaped once more per
+//! level. So the outer string keeps its own escapes too, and is never re-encoded.
+//!
 //! What the byte walk does not take on itself it hands back ([`Bail`]), and the caller
 //! redoes that document with the `Value` walk: a key that holds PII (masking it can make
 //! two keys equal, which the `Value` walk resolves), a field rule over an object, array,
@@ -36,19 +41,43 @@ pub(crate) fn document(
     walk: &mut Walk<'_>,
     input: &[u8],
     ctx: &KeyContext,
-    nested: u8,
 ) -> Result<Option<Vec<u8>>, Bail> {
-    let mut w = ByteWalk {
-        walk,
-        input,
-        pos: 0,
-        out: Vec::new(),
+    // Checked once here, so string contents are sliced without checking them again.
+    let text = std::str::from_utf8(input).map_err(|_| Bail::Invalid)?;
+    let mut out = Output {
+        root: input,
+        buf: Vec::new(),
         copied: 0,
         changed: false,
+    };
+    walk_document(walk, text, ctx, &mut out, &Frame::ROOT)?;
+    if !out.changed {
+        return Ok(None);
+    }
+    out.buf
+        .extend_from_slice(input.get(out.copied..).unwrap_or(&[]));
+    Ok(Some(out.buf))
+}
+
+/// Walks `input`, a document at `frame`, writing its edits to `out`.
+fn walk_document(
+    walk: &mut Walk<'_>,
+    input: &str,
+    ctx: &KeyContext,
+    out: &mut Output<'_>,
+    frame: &Frame<'_>,
+) -> Result<(), Bail> {
+    let mut w = ByteWalk {
+        walk,
+        input: input.as_bytes(),
+        text: input,
+        pos: 0,
+        out,
+        frame,
         depth: 0,
-        nested,
         keys: Vec::new(),
         next_key: 0,
+        escapes: Vec::new(),
     };
     w.skip_whitespace();
     w.value(ctx)?;
@@ -56,31 +85,164 @@ pub(crate) fn document(
     if w.pos != input.len() {
         return Err(Bail::Invalid);
     }
-    if !w.changed {
-        return Ok(None);
-    }
-    w.out
-        .extend_from_slice(input.get(w.copied..).unwrap_or(&[]));
-    Ok(Some(w.out))
+    Ok(())
 }
 
-/// One document being walked: the read position and the output so far.
-struct ByteWalk<'w, 'r, 'i> {
-    walk: &'w mut Walk<'r>,
-    input: &'i [u8],
-    pos: usize,
-    /// The output up to `copied`; empty while nothing has changed.
-    out: Vec<u8>,
-    /// How much of the input `out` stands for.
+/// The redacted document: the root input up to `copied`, with the edits so far.
+struct Output<'x> {
+    root: &'x [u8],
+    /// Empty while nothing has changed.
+    buf: Vec<u8>,
+    /// How much of the root input `buf` stands for.
     copied: usize,
     changed: bool,
+}
+
+impl Output<'_> {
+    /// Copies the root input on to `to`, where an edit starts.
+    fn copy_to(&mut self, to: usize) {
+        if !self.changed {
+            // Masks can be longer than what they replace: room for that, so a dense
+            // document is not copied again as it grows.
+            self.buf.reserve(self.root.len() + self.root.len() / 4 + 64);
+            self.changed = true;
+        }
+        self.buf
+            .extend_from_slice(self.root.get(self.copied..to).unwrap_or(&[]));
+    }
+}
+
+/// Where a document being walked sits: the root, or the content of a string of the
+/// document around it.
+struct Frame<'f> {
+    /// How many strings deep the document is (0: the root).
+    levels: u8,
+    /// The frame around and how this document's offsets map into it.
+    within: Option<(&'f Frame<'f>, &'f Escapes)>,
+}
+
+impl Frame<'_> {
+    const ROOT: Frame<'static> = Frame {
+        levels: 0,
+        within: None,
+    };
+
+    /// The root input offset of offset `pos` of this frame's document.
+    fn to_root(&self, pos: usize) -> usize {
+        match self.within {
+            None => pos,
+            Some((outer, escapes)) => outer.to_root(escapes.to_outer(pos)),
+        }
+    }
+}
+
+/// A decoded string's escapes, mapping offsets of its content back to where they came
+/// from in the document around it.
+struct Escapes {
+    /// The outer offset of the content (after the opening quote).
+    content_start: usize,
+    points: Vec<EscapePoint>,
+    /// How many points lie before the offset mapped last: offsets are mapped in
+    /// increasing order, so each lookup starts where the last one ended.
+    cursor: std::cell::Cell<usize>,
+}
+
+/// One escape of a string: where its character is in the decoded content and where
+/// its escape sequence is in the raw content (both relative to the content).
+#[derive(Debug, Clone, Copy)]
+struct EscapePoint {
+    decoded: usize,
+    decoded_len: usize,
+    raw: usize,
+    raw_len: usize,
+}
+
+impl Escapes {
+    /// The outer offset of decoded offset `pos`: an offset at an escaped character maps
+    /// to the start of its escape sequence.
+    fn to_outer(&self, pos: usize) -> usize {
+        let mut before = self.cursor.get().min(self.points.len());
+        if before > 0
+            && self
+                .points
+                .get(before - 1)
+                .is_some_and(|p| p.decoded >= pos)
+        {
+            before = self.points.partition_point(|p| p.decoded < pos);
+        }
+        while self.points.get(before).is_some_and(|p| p.decoded < pos) {
+            before += 1;
+        }
+        self.cursor.set(before);
+        let raw = match before.checked_sub(1).and_then(|i| self.points.get(i)) {
+            None => pos,
+            Some(p) => {
+                let after = p.decoded + p.decoded_len;
+                if pos >= after {
+                    p.raw + p.raw_len + (pos - after)
+                } else {
+                    p.raw
+                }
+            }
+        };
+        self.content_start + raw
+    }
+}
+
+/// One document being walked: the read position and where edits go.
+struct ByteWalk<'a, 'r, 'x> {
+    walk: &'a mut Walk<'r>,
+    input: &'a [u8],
+    /// `input`, known to be UTF-8.
+    text: &'a str,
+    pos: usize,
+    out: &'a mut Output<'x>,
+    frame: &'a Frame<'a>,
     depth: usize,
-    nested: u8,
     /// What recent keys say ([`KEYS_KEPT`] of them): records repeat their keys, and
     /// working a key out costs more than comparing it.
-    keys: Vec<(Box<str>, KeyVerdict)>,
+    keys: Vec<(KeyName, KeyVerdict)>,
     /// The slot the next new key replaces once `keys` is full.
     next_key: usize,
+    /// The escapes of the string token read last.
+    escapes: Vec<EscapePoint>,
+}
+
+/// A remembered key: its length and first eight bytes, compared before the rest.
+#[derive(Debug)]
+struct KeyName {
+    len: usize,
+    head: u64,
+    /// The whole key, once remembered.
+    full: Box<str>,
+}
+
+impl KeyName {
+    /// The quick part of `key`, to look it up by.
+    fn new(key: &str) -> KeyName {
+        let mut head = [0u8; 8];
+        for (d, s) in head.iter_mut().zip(key.as_bytes()) {
+            *d = *s;
+        }
+        KeyName {
+            len: key.len(),
+            head: u64::from_le_bytes(head),
+            full: Box::default(),
+        }
+    }
+
+    /// This name with the whole of `key` kept.
+    fn keep(self, key: &str) -> KeyName {
+        KeyName {
+            full: Box::from(key),
+            ..self
+        }
+    }
+
+    /// Whether this remembered key is `key` (whose quick part is `quick`).
+    fn is(&self, quick: &KeyName, key: &str) -> bool {
+        self.len == quick.len && self.head == quick.head && (self.len <= 8 || *self.full == *key)
+    }
 }
 
 /// How many keys a walk remembers.
@@ -97,7 +259,7 @@ enum KeyVerdict {
     Context(KeyContext),
 }
 
-impl<'i> ByteWalk<'_, '_, 'i> {
+impl<'a> ByteWalk<'a, '_, '_> {
     fn peek(&self) -> Option<u8> {
         self.input.get(self.pos).copied()
     }
@@ -214,7 +376,8 @@ impl<'i> ByteWalk<'_, '_, 'i> {
 
     /// What `key` means, from the keys remembered or worked out and remembered.
     fn key_verdict(&mut self, key: &str) -> KeyVerdict {
-        if let Some((_, verdict)) = self.keys.iter().find(|(k, _)| **k == *key) {
+        let name = KeyName::new(key);
+        if let Some((_, verdict)) = self.keys.iter().find(|(k, _)| k.is(&name, key)) {
             return *verdict;
         }
         let redactor = self.walk.redactor;
@@ -225,7 +388,7 @@ impl<'i> ByteWalk<'_, '_, 'i> {
         } else {
             KeyVerdict::Context(KeyContext::of(key))
         };
-        let entry = (Box::from(key), verdict);
+        let entry = (name.keep(key), verdict);
         if self.keys.len() < KEYS_KEPT {
             self.keys.push(entry);
         } else if let Some(slot) = self.keys.get_mut(self.next_key) {
@@ -281,32 +444,14 @@ impl<'i> ByteWalk<'_, '_, 'i> {
         }
     }
 
-    /// One string's content (its token starting at `start`): scanned as JSON when it
-    /// holds JSON, else as text; masks go straight into the output.
+    /// One string's content (its token starting at `start`, just read): scanned as JSON
+    /// when it holds JSON, else as text; masks go straight into the output.
     fn string(&mut self, start: usize, s: &str, ctx: &KeyContext) {
         if !self.walk.worth_scanning(s, ctx) {
             return;
         }
-        if self.nested < MAX_NESTED_JSON && looks_like_json(s) {
-            let mut inner = self.walk.nested();
-            match document(&mut inner, s.as_bytes(), ctx, self.nested + 1) {
-                Ok(changed) => {
-                    self.walk.absorb(inner);
-                    if let Some(bytes) = changed {
-                        self.open_string(start);
-                        push_json_content(&mut self.out, &bytes);
-                        self.close_string();
-                    }
-                }
-                // Not JSON after all, or not for this walk: the `Value` walk decides.
-                Err(_) => {
-                    if let Some(new) = self.walk.string(s, ctx, self.nested) {
-                        self.open_string(start);
-                        push_json_content(&mut self.out, new.as_bytes());
-                        self.close_string();
-                    }
-                }
-            }
+        if self.frame.levels < MAX_NESTED_JSON && looks_like_json(s) {
+            self.nested_document(start, s, ctx);
             return;
         }
         let mut spans = std::mem::take(&mut self.walk.spans);
@@ -315,43 +460,74 @@ impl<'i> ByteWalk<'_, '_, 'i> {
         if !spans.is_empty() {
             self.open_string(start);
             let walk = &mut *self.walk;
-            redactor.write_masked(s, &norm, &spans, &mut JsonContent(&mut self.out), |k| {
-                walk.add(k, 1)
-            });
+            let mut content = JsonContent {
+                buf: &mut self.out.buf,
+                levels: self.frame.levels + 1,
+            };
+            redactor.write_masked(s, &norm, &spans, &mut content, |k| walk.add(k, 1));
             self.close_string();
         }
         self.walk.spans = spans;
+    }
+
+    /// A string (its token starting at `start`, just read) whose content `s` looks like
+    /// JSON: walked as a document of its own, written through into this string.
+    fn nested_document(&mut self, start: usize, s: &str, ctx: &KeyContext) {
+        let escapes = Escapes {
+            content_start: start + 1,
+            points: std::mem::take(&mut self.escapes),
+            cursor: std::cell::Cell::new(0),
+        };
+        let frame = Frame {
+            levels: self.frame.levels + 1,
+            within: Some((self.frame, &escapes)),
+        };
+        let saved = (self.out.buf.len(), self.out.copied, self.out.changed);
+        let mut inner = self.walk.nested();
+        let done = walk_document(&mut inner, s, ctx, self.out, &frame);
+        self.escapes = escapes.points;
+        match done {
+            Ok(()) => self.walk.absorb(inner),
+            // Not JSON after all, or not for this walk: what it wrote is undone, and
+            // the `Value` walk decides.
+            Err(_) => {
+                self.out.buf.truncate(saved.0);
+                (self.out.copied, self.out.changed) = (saved.1, saved.2);
+                if let Some(new) = self.walk.string(s, ctx, self.frame.levels) {
+                    self.replace(start, &new);
+                }
+            }
+        }
     }
 
     /// Replaces the input from `start` to the read position with `text` as a JSON
     /// string.
     fn replace(&mut self, start: usize, text: &str) {
         self.open_string(start);
-        push_json_content(&mut self.out, text.as_bytes());
+        let mut content = JsonContent {
+            buf: &mut self.out.buf,
+            levels: self.frame.levels + 1,
+        };
+        content.push_str(text);
         self.close_string();
     }
 
     /// Starts the JSON string that replaces the input from `start` to the read
-    /// position: copies the input up to `start`, then the opening quote.
+    /// position: the input up to `start`, then the opening quote.
     fn open_string(&mut self, start: usize) {
-        if !self.changed {
-            self.out.reserve(self.input.len() + 64);
-            self.changed = true;
-        }
-        self.out
-            .extend_from_slice(self.input.get(self.copied..start).unwrap_or(&[]));
-        self.out.push(b'"');
+        self.out.copy_to(self.frame.to_root(start));
+        self.out.buf.extend_from_slice(quote(self.frame.levels));
     }
 
     /// Ends the string [`open_string`](Self::open_string) started.
     fn close_string(&mut self) {
-        self.out.push(b'"');
-        self.copied = self.pos;
+        self.out.buf.extend_from_slice(quote(self.frame.levels));
+        self.out.copied = self.frame.to_root(self.pos);
     }
 
-    fn text_between(&self, start: usize) -> Option<&'i str> {
-        let input: &'i [u8] = self.input;
-        std::str::from_utf8(input.get(start..self.pos)?).ok()
+    fn text_between(&self, start: usize) -> Option<&'a str> {
+        let text: &'a str = self.text;
+        text.get(start..self.pos)
     }
 
     fn literal(&mut self, word: &[u8]) -> Result<(), Bail> {
@@ -405,58 +581,89 @@ impl<'i> ByteWalk<'_, '_, 'i> {
     }
 
     /// Reads a string token (the read position at its opening quote); its decoded
-    /// content, borrowed when it has no escapes.
-    fn string_token(&mut self) -> Result<Cow<'i, str>, Bail> {
-        let input: &'i [u8] = self.input;
+    /// content, borrowed when it has no escapes. The escapes are noted in `escapes`.
+    fn string_token(&mut self) -> Result<Cow<'a, str>, Bail> {
+        let (input, text): (&'a [u8], &'a str) = (self.input, self.text);
+        self.escapes.clear();
         let start = self.pos + 1;
-        let rest = input.get(start..).ok_or(Bail::Invalid)?;
-        let end = memchr::memchr2(b'"', b'\\', rest).ok_or(Bail::Invalid)?;
-        let head = rest.get(..end).ok_or(Bail::Invalid)?;
-        if rest.get(end) == Some(&b'"') {
-            self.pos = start + end + 1;
-            return plain(head).map(Cow::Borrowed);
+        let mut i = special(input, start).ok_or(Bail::Invalid)?;
+        if input.get(i) == Some(&b'"') {
+            self.pos = i + 1;
+            return text.get(start..i).map(Cow::Borrowed).ok_or(Bail::Invalid);
         }
-        let mut decoded = String::with_capacity(head.len() + 16);
-        decoded.push_str(plain(head)?);
-        let mut i = start + end;
+        let mut decoded = String::with_capacity(i - start + 16);
+        decoded.push_str(text.get(start..i).ok_or(Bail::Invalid)?);
         loop {
-            // At a backslash.
-            let esc = input.get(i + 1).copied().ok_or(Bail::Invalid)?;
-            i += 2;
-            match esc {
-                b'"' => decoded.push('"'),
-                b'\\' => decoded.push('\\'),
-                b'/' => decoded.push('/'),
-                b'b' => decoded.push('\u{8}'),
-                b'f' => decoded.push('\u{c}'),
-                b'n' => decoded.push('\n'),
-                b'r' => decoded.push('\r'),
-                b't' => decoded.push('\t'),
-                b'u' => {
-                    let (c, used) = unicode_escape(input.get(i..).unwrap_or(&[]))?;
-                    decoded.push(c);
-                    i += used;
+            match input.get(i) {
+                Some(b'"') => {
+                    self.pos = i + 1;
+                    return Ok(Cow::Owned(decoded));
                 }
+                Some(b'\\') => {}
                 _ => return Err(Bail::Invalid),
             }
-            let rest = input.get(i..).ok_or(Bail::Invalid)?;
-            let next = memchr::memchr2(b'"', b'\\', rest).ok_or(Bail::Invalid)?;
-            decoded.push_str(plain(rest.get(..next).ok_or(Bail::Invalid)?)?);
-            i += next;
-            if input.get(i) == Some(&b'"') {
-                self.pos = i + 1;
-                return Ok(Cow::Owned(decoded));
-            }
+            let before = decoded.len();
+            let used = match input.get(i + 1).copied().ok_or(Bail::Invalid)? {
+                b'"' => simple(&mut decoded, '"'),
+                b'\\' => simple(&mut decoded, '\\'),
+                b'/' => simple(&mut decoded, '/'),
+                b'b' => simple(&mut decoded, '\u{8}'),
+                b'f' => simple(&mut decoded, '\u{c}'),
+                b'n' => simple(&mut decoded, '\n'),
+                b'r' => simple(&mut decoded, '\r'),
+                b't' => simple(&mut decoded, '\t'),
+                b'u' => {
+                    let (c, used) = unicode_escape(input.get(i + 2..).unwrap_or(&[]))?;
+                    decoded.push(c);
+                    2 + used
+                }
+                _ => return Err(Bail::Invalid),
+            };
+            self.escapes.push(EscapePoint {
+                decoded: before,
+                decoded_len: decoded.len() - before,
+                raw: i - start,
+                raw_len: used,
+            });
+            i += used;
+            let next = special(input, i).ok_or(Bail::Invalid)?;
+            decoded.push_str(text.get(i..next).ok_or(Bail::Invalid)?);
+            i = next;
         }
     }
 }
 
-/// String content between escapes: valid UTF-8 without control characters.
-fn plain(bytes: &[u8]) -> Result<&str, Bail> {
-    if bytes.iter().any(|&b| b < 0x20) {
-        return Err(Bail::Invalid);
+/// Pushes the character of a two-byte escape; the bytes used.
+fn simple(decoded: &mut String, c: char) -> usize {
+    decoded.push(c);
+    2
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// The first byte at or after `from` that a string's content cannot hold as it is: a
+/// quote, a backslash or a control character. Eight bytes at a time: the lowest byte a
+/// has-zero test flags is always a true match, so the first match is exact.
+fn special(bytes: &[u8], mut from: usize) -> Option<usize> {
+    while let Some(word) = bytes.get(from..from + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        let x = u64::from_le_bytes(w);
+        let zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
+        let found = zero(x ^ (LO * u64::from(b'"')))
+            | zero(x ^ (LO * u64::from(b'\\')))
+            | x.wrapping_sub(LO * 0x20) & !x & HI;
+        if found != 0 {
+            return Some(from + (found.trailing_zeros() / 8) as usize);
+        }
+        from += 8;
     }
-    std::str::from_utf8(bytes).map_err(|_| Bail::Invalid)
+    bytes
+        .get(from..)?
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        .map(|p| from + p)
 }
 
 /// The four hex digits of a `\u` escape (after the `u`), and a low surrogate's escape
@@ -489,9 +696,13 @@ fn unicode_escape(rest: &[u8]) -> Result<(char, usize), Bail> {
     }
 }
 
-/// Appends the content of a JSON string holding `bytes` (UTF-8), escaped as
-/// serde_json escapes.
-fn push_json_content(out: &mut Vec<u8>, bytes: &[u8]) {
+/// Appends `bytes` escaped as serde_json escapes string content, `levels` times over
+/// (once per string the text sits in).
+fn push_escaped(out: &mut Vec<u8>, bytes: &[u8], levels: u8) {
+    let Some(inner) = levels.checked_sub(1) else {
+        out.extend_from_slice(bytes);
+        return;
+    };
     let hex = |n: u8| {
         b"0123456789abcdef"
             .get(usize::from(n))
@@ -499,7 +710,10 @@ fn push_json_content(out: &mut Vec<u8>, bytes: &[u8]) {
             .unwrap_or(b'0')
     };
     let mut from = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    while let Some(i) = special(bytes, from) {
+        out.extend_from_slice(bytes.get(from..i).unwrap_or(&[]));
+        let b = bytes.get(i).copied().unwrap_or(0);
+        let unicode = [b'\\', b'u', b'0', b'0', hex(b >> 4), hex(b & 0xf)];
         let escape: &[u8] = match b {
             b'"' => b"\\\"",
             b'\\' => b"\\\\",
@@ -508,29 +722,36 @@ fn push_json_content(out: &mut Vec<u8>, bytes: &[u8]) {
             b'\t' => b"\\t",
             0x08 => b"\\b",
             0x0c => b"\\f",
-            0x00..=0x1f => &[],
-            _ => continue,
+            _ => &unicode,
         };
-        out.extend_from_slice(bytes.get(from..i).unwrap_or(&[]));
-        if escape.is_empty() {
-            out.extend_from_slice(b"\\u00");
-            out.push(hex(b >> 4));
-            out.push(hex(b & 0xf));
-        } else {
-            out.extend_from_slice(escape);
-        }
+        push_escaped(out, escape, inner);
         from = i + 1;
     }
     out.extend_from_slice(bytes.get(from..).unwrap_or(&[]));
 }
 
-/// The content of a JSON string being written into the output: masks and the text
-/// around them are escaped on the way in.
-struct JsonContent<'o>(&'o mut Vec<u8>);
+/// A quote as it is written `levels` strings deep (documents nest at most
+/// [`MAX_NESTED_JSON`] strings deep).
+const _: () = assert!(MAX_NESTED_JSON <= 3);
+fn quote(levels: u8) -> &'static [u8] {
+    match levels {
+        0 => b"\"",
+        1 => b"\\\"",
+        2 => b"\\\\\\\"",
+        _ => b"\\\\\\\\\\\\\\\"",
+    }
+}
+
+/// The content of a JSON string being written into the output, `levels` strings deep:
+/// masks and the text around them are escaped on the way in.
+struct JsonContent<'o> {
+    buf: &'o mut Vec<u8>,
+    levels: u8,
+}
 
 impl MaskOut for JsonContent<'_> {
     fn push_str(&mut self, s: &str) {
-        push_json_content(self.0, s.as_bytes());
+        push_escaped(self.buf, s.as_bytes(), self.levels);
     }
 }
 
@@ -688,6 +909,71 @@ mod tests {
             .unwrap();
         let v: Value = serde_json::from_slice(&out.bytes).unwrap();
         assert_eq!(v["a"], "say [REDACTED:QUOTE]\" to [REDACTED:EMAIL]\n");
+    }
+
+    #[test]
+    fn json_in_strings_keeps_its_escapes_at_every_level() {
+        let r = Redactor::default();
+        // One level: `\u00e9`, `\/` and the escaped newline in the inner JSON's
+        // whitespace stay as they were.
+        let doc = br#"{"t":"{\"a\":\"x@example.com\",\n \"b\":\"caf\u00e9 \/\"}","z":1}"#;
+        let out = r.redact_json_bytes(doc).unwrap().unwrap();
+        assert_eq!(
+            String::from_utf8(out.bytes).unwrap(),
+            r#"{"t":"{\"a\":\"[REDACTED:EMAIL]\",\n \"b\":\"caf\u00e9 \/\"}","z":1}"#
+        );
+        assert_eq!(
+            out.findings
+                .iter()
+                .map(|f| f.location.as_str())
+                .collect::<Vec<_>>(),
+            ["/t/a"]
+        );
+        // Two levels: the mask's quotes are escaped twice over.
+        let doc = br#"["{\"u\":\"{\\\"e\\\":\\\"x@example.com\\\"}\"}"]"#;
+        let out = r.redact_json_bytes(doc).unwrap().unwrap();
+        assert_eq!(
+            String::from_utf8(out.bytes).unwrap(),
+            r#"["{\"u\":\"{\\\"e\\\":\\\"[REDACTED:EMAIL]\\\"}\"}"]"#
+        );
+        assert_same(&r, doc);
+    }
+
+    #[test]
+    fn json_in_a_string_handed_back_after_a_mask_is_redone_whole() {
+        let r = Redactor::default();
+        // The inner walk masks the card, then meets a key holding PII: what it wrote is
+        // undone and the `Value` walk redoes the string.
+        let doc = br#"{"t":"{\"b\":\"4111111111111111\",\"x@example.com\":1}","z":"after"}"#;
+        assert_same(&r, doc);
+        let out = r.redact_json_bytes(doc).unwrap().unwrap();
+        let text = String::from_utf8(out.bytes).unwrap();
+        assert!(!text.contains("4111111111111111") && !text.contains("x@example.com"));
+        assert!(text.ends_with(r#","z":"after"}"#), "{text}");
+        let v: Value = serde_json::from_str(&text).unwrap();
+        let inner: Value = serde_json::from_str(v["t"].as_str().unwrap()).unwrap();
+        assert_eq!(inner["b"], "[REDACTED:CREDIT_CARD]");
+        assert_eq!(inner["[REDACTED:EMAIL]"], 1);
+    }
+
+    #[test]
+    fn quotes_are_escaped_once_per_level() {
+        for levels in 0..=super::MAX_NESTED_JSON {
+            let mut escaped = Vec::new();
+            super::push_escaped(&mut escaped, b"\"", levels);
+            assert_eq!(super::quote(levels), escaped.as_slice(), "{levels}");
+        }
+    }
+
+    #[test]
+    fn string_ends_are_found_eight_bytes_at_a_time_and_after() {
+        let text = b"abcdefgh\\ijklmnopqrstu\"\x01";
+        assert_eq!(super::special(text, 0), Some(8));
+        assert_eq!(super::special(text, 9), Some(22));
+        assert_eq!(super::special(text, 23), Some(23));
+        assert_eq!(super::special(text, 24), None);
+        assert_eq!(super::special(b"\xc3\xa9abcdefghijk", 0), None);
+        assert_eq!(super::special(b"", 0), None);
     }
 
     fn leaf() -> impl Strategy<Value = Value> {

@@ -290,7 +290,7 @@ impl Redactor {
             return Ok(None);
         }
         let mut walk = walk::Walk::new(self, location_prefix);
-        match byte_walk::document(&mut walk, bytes, &KeyContext::default(), 0) {
+        match byte_walk::document(&mut walk, bytes, &KeyContext::default()) {
             Ok(None) => Ok(None),
             Ok(Some(bytes)) => Ok(Some(Redacted {
                 bytes,

@@ -44,7 +44,16 @@ impl<'a> Normalized<'a> {
 /// as is, without copying.
 pub(crate) fn normalize(text: &str) -> Normalized<'_> {
     let bytes = text.as_bytes();
-    if bytes.is_ascii() && memchr::memchr(b'\\', bytes).is_none() {
+    let plain = if bytes.len() <= 64 {
+        // One read of a short text costs less than two calls.
+        bytes
+            .iter()
+            .fold(0u8, |odd, &b| odd | (b & 0x80) | u8::from(b == b'\\'))
+            == 0
+    } else {
+        bytes.is_ascii() && memchr::memchr(b'\\', bytes).is_none()
+    };
+    if plain {
         return Normalized {
             text: Cow::Borrowed(text),
             map: None,

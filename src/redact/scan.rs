@@ -354,16 +354,19 @@ impl Scanner {
     ) {
         let t = text.as_bytes();
         out.clear();
+        let has = Classes::of(t);
         self.whole_value(t, ctx, out);
-        self.digit_pass(t, ctx, out);
-        if self.on(Detector::Email) {
+        if has.digit {
+            self.digit_pass(t, ctx, out);
+        }
+        if self.on(Detector::Email) && has.at {
             for a in memchr::memchr_iter(b'@', t) {
                 if let Some((s, e)) = email::around(t, a) {
                     out.push(Span::new(s, e, Detector::Email));
                 }
             }
         }
-        if self.on(Detector::IpAddress) {
+        if self.on(Detector::IpAddress) && has.colon {
             self.colon_pass(t, out);
         }
         self.keyword_pass(t, ctx, out);
@@ -483,7 +486,10 @@ impl Scanner {
                 cards(groups, slices, out);
             }
             if out.len() == before_cards && self.on(Detector::Phone) {
-                let bare_ok = ctx.phone || preceded_by(t, start, 24, phone::CONTEXT_WORDS);
+                // Only a bare 10-digit number needs phone context: look for the words
+                // only then.
+                let bare = slices.first().is_some_and(|g| g.len() == 10);
+                let bare_ok = ctx.phone || bare && preceded_by(t, start, 24, phone::CONTEXT_WORDS);
                 if let Some(end) = phone::parse(t, start, bare_ok) {
                     out.push(Span::new(start, end, Detector::Phone));
                     i = i.max(end);
@@ -648,6 +654,42 @@ impl Scanner {
                 });
             }
             i = end;
+        }
+    }
+}
+
+/// Which bytes the character passes start from occur in a text. Short texts are read
+/// once for all three, sparing a call per pass; long ones are left to the passes' own
+/// searches.
+struct Classes {
+    digit: bool,
+    at: bool,
+    colon: bool,
+}
+
+/// Texts up to this long are classified in one read.
+const CLASSIFIED: usize = 256;
+
+impl Classes {
+    fn of(t: &[u8]) -> Classes {
+        if t.len() > CLASSIFIED {
+            return Classes {
+                digit: true,
+                at: true,
+                colon: true,
+            };
+        }
+        // Branch-free, so the compiler reads many bytes per step.
+        let (mut digit, mut at, mut colon) = (0u8, 0u8, 0u8);
+        for &b in t {
+            digit |= u8::from(b.wrapping_sub(b'0') < 10);
+            at |= u8::from(b == b'@');
+            colon |= u8::from(b == b':');
+        }
+        Classes {
+            digit: digit != 0,
+            at: at != 0,
+            colon: colon != 0,
         }
     }
 }
