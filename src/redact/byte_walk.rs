@@ -49,6 +49,8 @@ pub(crate) fn document(
         buf: Vec::new(),
         copied: 0,
         changed: false,
+        keywords: keyword_starts(walk, input),
+        next_keyword: 0,
     };
     walk_document(walk, text, ctx, &mut out, &Frame::ROOT)?;
     if !out.changed {
@@ -57,6 +59,17 @@ pub(crate) fn document(
     out.buf
         .extend_from_slice(input.get(out.copied..).unwrap_or(&[]));
     Ok(Some(out.buf))
+}
+
+/// Where the scanner's keywords start in `input`, in any case, when that tells every
+/// string's keywords: the input is ASCII without `\u` escapes, so a keyword in a
+/// string's decoded content, at any level of JSON in strings, is also in its raw bytes
+/// (no keyword holds a character a JSON escape stands for). `None`: look everywhere.
+fn keyword_starts(walk: &Walk<'_>, input: &[u8]) -> Option<Vec<usize>> {
+    if !input.is_ascii() || memchr::memmem::find(input, b"\\u").is_some() {
+        return None;
+    }
+    walk.redactor.scanner.keywords.scanned_starts(input)
 }
 
 /// Walks `input`, a document at `frame`, writing its edits to `out`.
@@ -96,9 +109,32 @@ struct Output<'x> {
     /// How much of the root input `buf` stands for.
     copied: usize,
     changed: bool,
+    /// Where keywords start in the root input (`None`: anywhere, look in every string).
+    keywords: Option<Vec<usize>>,
+    /// The first of `keywords` not before the string looked at last: strings come in
+    /// order.
+    next_keyword: usize,
 }
 
 impl Output<'_> {
+    /// Whether a keyword may start at or after the string looked at last.
+    fn keywords_ahead(&self) -> bool {
+        self.keywords
+            .as_ref()
+            .is_none_or(|starts| self.next_keyword < starts.len())
+    }
+
+    /// Whether a keyword starts in the root input between `start` and `end`.
+    fn keyword_within(&mut self, start: usize, end: usize) -> bool {
+        let Some(starts) = &self.keywords else {
+            return true;
+        };
+        while starts.get(self.next_keyword).is_some_and(|&at| at < start) {
+            self.next_keyword += 1;
+        }
+        starts.get(self.next_keyword).is_some_and(|&at| at < end)
+    }
+
     /// Copies the root input on to `to`, where an edit starts.
     fn copy_to(&mut self, to: usize) {
         if !self.changed {
@@ -456,7 +492,11 @@ impl<'a> ByteWalk<'a, '_, '_> {
         }
         let mut spans = std::mem::take(&mut self.walk.spans);
         let redactor = self.walk.redactor;
-        let norm = redactor.find(s, ctx, &mut spans);
+        let keywords = self.out.keywords_ahead()
+            && self
+                .out
+                .keyword_within(self.frame.to_root(start), self.frame.to_root(self.pos));
+        let norm = redactor.find(s, ctx, keywords, &mut spans);
         if !spans.is_empty() {
             self.open_string(start);
             let walk = &mut *self.walk;
@@ -957,6 +997,43 @@ mod tests {
     }
 
     #[test]
+    fn keywords_are_found_wherever_they_hide() {
+        let r = Redactor::default();
+        let masked = |doc: &[u8]| {
+            let out = r.redact_json_counts(doc).unwrap().unwrap();
+            assert_same(&r, doc);
+            (String::from_utf8(out.bytes).unwrap(), out.findings)
+        };
+        // In one string among others, at the top and in JSON in a string.
+        let (text, found) = masked(
+            br#"{"a":"4111111111111111","b":"note: password=Tr0ub4dor&3xK9!","c":"{\"d\":\"token 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\"}"}"#,
+        );
+        assert!(
+            !text.contains("Tr0ub4dor") && !text.contains("ghp_Zq8"),
+            "{text}"
+        );
+        assert_eq!(found.count_of("GENERIC_SECRET"), 1);
+        assert_eq!(found.count_of("GITHUB_TOKEN"), 1);
+        // Spelled with `\u` escapes (one level and two): every string is looked at.
+        for doc in [
+            &br#"["4111111111111111","\u0070assword=Tr0ub4dor&3xK9!"]"#[..],
+            br#"["4111111111111111","[\"\\u0070assword=Tr0ub4dor&3xK9!\"]"]"#,
+        ] {
+            let (text, found) = masked(doc);
+            assert_eq!(found.count_of("GENERIC_SECRET"), 1, "{text}");
+        }
+        // Across the edge of the chunks the document is searched in.
+        for pad in 4050..4100 {
+            let doc = format!(
+                r#"["4111111111111111","{}","x password=Tr0ub4dor&3xK9!"]"#,
+                "y".repeat(pad)
+            );
+            let (text, _) = masked(doc.as_bytes());
+            assert!(!text.contains("Tr0ub4dor"), "{pad}");
+        }
+    }
+
+    #[test]
     fn quotes_are_escaped_once_per_level() {
         for levels in 0..=super::MAX_NESTED_JSON {
             let mut escaped = Vec::new();
@@ -987,6 +1064,9 @@ mod tests {
             Just(json!("10.0.0.1")),
             Just(json!("AKIAQWERTYUIOPASDFGH")),
             Just(json!("Tr0ub4dor&3xK9!")),
+            Just(json!(
+                "see password=Tr0ub4dor&3xK9! or 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"
+            )),
             Just(json!("[REDACTED:EMAIL]")),
             Just(json!("\u{200b}4\u{200b}111111111111111")),
             Just(json!("\u{ff14}111111111111111")),

@@ -76,6 +76,8 @@ struct ScanLiterals {
     searcher: aho_corasick::packed::Searcher,
     /// What each packed pattern triggers.
     triggers: Vec<Trigger>,
+    /// The longest literal.
+    max_len: usize,
 }
 
 impl ScanLiterals {
@@ -100,10 +102,40 @@ impl ScanLiterals {
         for (p, _) in &patterns {
             builder.add(p);
         }
+        let max_len = patterns.iter().map(|(p, _)| p.len()).max()?;
         Some(ScanLiterals {
             searcher: builder.build()?,
             triggers: patterns.into_iter().map(|(_, t)| t).collect(),
+            max_len,
         })
+    }
+
+    /// The start of every occurrence in `bytes`, in any case, ascending: each literal
+    /// occurrence starts here or lies in an occurrence that does. Read in lower-cased
+    /// chunks that overlap by the longest literal, so none is cut in two.
+    fn starts(&self, bytes: &[u8]) -> Vec<usize> {
+        let mut starts = Vec::new();
+        let mut buf = [0u8; FOLD_CHUNK];
+        let step = FOLD_CHUNK.saturating_sub(self.max_len).max(1);
+        let mut pos = 0;
+        loop {
+            let end = (pos + FOLD_CHUNK).min(bytes.len());
+            let chunk = bytes.get(pos..end).unwrap_or(&[]);
+            let hay = buf.get_mut(..chunk.len()).unwrap_or(&mut []);
+            for (d, s) in hay.iter_mut().zip(chunk) {
+                *d = s.to_ascii_lowercase();
+            }
+            for m in self.searcher.find_iter(&*hay) {
+                let at = pos + m.start();
+                if starts.last().is_none_or(|&last| at > last) {
+                    starts.push(at);
+                }
+            }
+            if end >= bytes.len() {
+                return starts;
+            }
+            pos += step;
+        }
     }
 
     /// Every occurrence in `text`, leftmost-longest and not overlapping.
@@ -291,6 +323,12 @@ impl Keywords {
         }
     }
 
+    /// Where the literals the scanner acts on start in `bytes`, in any case; `None`
+    /// when there is no packed searcher to tell.
+    pub(crate) fn scanned_starts(&self, bytes: &[u8]) -> Option<Vec<usize>> {
+        Some(self.scan.as_ref()?.starts(bytes))
+    }
+
     /// Whether any literal the prefilter looks for occurs in `bytes`: key prefixes in
     /// their detector's case, key words and field literals in any case. Without the
     /// packed searcher, any literal in any case (a superset).
@@ -340,16 +378,19 @@ impl Scanner {
     /// Every match in `text` (normalized), overlaps resolved, in order.
     pub(crate) fn scan(&self, text: &str, ctx: &KeyContext, nested: bool) -> Vec<Span> {
         let mut out = Vec::new();
-        self.scan_into(text, ctx, nested, &mut out);
+        self.scan_into(text, ctx, nested, true, &mut out);
         out
     }
 
     /// [`scan`](Self::scan) into `out` (cleared first), so callers can reuse it.
+    /// `keywords` off skips the keyword pass, for a caller that knows the text holds
+    /// none of the keywords in any case.
     pub(crate) fn scan_into(
         &self,
         text: &str,
         ctx: &KeyContext,
         nested: bool,
+        keywords: bool,
         out: &mut Vec<Span>,
     ) {
         let t = text.as_bytes();
@@ -369,7 +410,12 @@ impl Scanner {
         if self.on(Detector::IpAddress) && has.colon {
             self.colon_pass(t, out);
         }
-        self.keyword_pass(t, ctx, out);
+        if keywords {
+            self.keyword_pass(t, ctx, out);
+        } else if ctx.aws_secret && self.on(Detector::AwsSecretKey) {
+            // The key alone puts AWS secrets in context.
+            aws::secret_keys(t, |a, b| out.push(Span::new(a, b, Detector::AwsSecretKey)));
+        }
         if self.decode_base64 && !nested {
             self.base64_pass(t, ctx, out);
         }

@@ -270,7 +270,7 @@ impl Walk<'_> {
         found: impl FnMut(FoundKind),
     ) -> Cow<'t, str> {
         let mut spans = std::mem::take(&mut self.spans);
-        let norm = self.redactor.find(text, ctx, &mut spans);
+        let norm = self.redactor.find(text, ctx, true, &mut spans);
         let out = if spans.is_empty() {
             Cow::Borrowed(text)
         } else {
@@ -326,14 +326,17 @@ fn push_token(pointer: &mut String, token: &str) {
 impl Redactor {
     /// Finds what to mask in `text` under `ctx`: its normalized form, and the spans
     /// (in `spans`, cleared first) in order, each mapping onto whole original text.
+    /// `keywords` off skips the keyword pass (see [`Scanner::scan_into`]).
     pub(crate) fn find<'t>(
         &self,
         text: &'t str,
         ctx: &KeyContext,
+        keywords: bool,
         spans: &mut Vec<Span>,
     ) -> Normalized<'t> {
         let norm = normalize(text);
-        self.scanner.scan_into(norm.text(), ctx, false, spans);
+        self.scanner
+            .scan_into(norm.text(), ctx, false, keywords, spans);
         let mut end = 0;
         spans.retain(|span| {
             let (a, b) = (norm.original(span.start), norm.original(span.end));
@@ -394,7 +397,7 @@ impl Redactor {
         ctx: &KeyContext,
     ) -> (Cow<'t, str>, Vec<FoundKind>) {
         let mut spans = Vec::new();
-        let norm = self.find(text, ctx, &mut spans);
+        let norm = self.find(text, ctx, true, &mut spans);
         if spans.is_empty() {
             return (Cow::Borrowed(text), Vec::new());
         }
