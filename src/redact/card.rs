@@ -48,12 +48,12 @@ pub(crate) fn is_card(digits: &[u8]) -> bool {
     if !(12..=19).contains(&len) || !digits.iter().all(u8::is_ascii_digit) {
         return false;
     }
-    let prefix = |n: u32| {
-        digits
-            .iter()
-            .take(n as usize)
-            .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'))
-    };
+    // The first four digits, read once; shorter prefixes are divided out of them.
+    let first4 = digits
+        .iter()
+        .take(4)
+        .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'));
+    let prefix = |n: u32| first4 / 10u32.pow(4u32.saturating_sub(n));
     let branded = BRANDS
         .iter()
         .any(|b| (b.low..=b.high).contains(&prefix(b.digits)) && b.lengths.contains(&len));

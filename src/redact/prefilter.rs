@@ -90,7 +90,7 @@ const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
 
 /// The first ASCII digit at or after `i`, eight bytes at a time.
-fn next_digit(t: &[u8], mut i: usize) -> Option<usize> {
+pub(crate) fn next_digit(t: &[u8], mut i: usize) -> Option<usize> {
     while let Some(word) = t.get(i..i + 8) {
         let mut w = [0u8; 8];
         w.copy_from_slice(word);

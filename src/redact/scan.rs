@@ -448,11 +448,7 @@ impl Scanner {
     /// Cards, SSNs, phones, IPv4 addresses and IBANs: one walk over groups of digits.
     fn digit_pass(&self, t: &[u8], ctx: &KeyContext, out: &mut Vec<Span>) {
         let mut i = 0;
-        while let Some(off) = t
-            .get(i..)
-            .and_then(|r| r.iter().position(u8::is_ascii_digit))
-        {
-            let j = i + off;
+        while let Some(j) = super::prefilter::next_digit(t, i) {
             if self.on(Detector::Iban)
                 && j >= 2
                 && at(t, j - 2).is_some_and(|b| b.is_ascii_uppercase())
