@@ -1034,6 +1034,21 @@ mod tests {
     }
 
     #[test]
+    fn a_secret_word_before_a_hash_mask_finds_nothing_new() {
+        // Found by the `redact` fuzz target: the text after `secret0:` was too short to
+        // be a secret, but ran into the IP address's hash mask on a second pass.
+        let r = Redactor::builder()
+            .style(crate::redact::MaskStyle::Hash)
+            .hash_key(b"fuzz".to_vec())
+            .build()
+            .unwrap();
+        let doc = br#"{"p::%tord":"Tr0ub4dsecret0::1%fe80::% e10h"}"#;
+        let once = r.redact_json_bytes(doc).unwrap().unwrap();
+        assert_eq!(once.findings.count_of("IP_ADDRESS"), 1);
+        assert!(r.redact_json_bytes(&once.bytes).unwrap().is_none());
+    }
+
+    #[test]
     fn quotes_are_escaped_once_per_level() {
         for levels in 0..=super::MAX_NESTED_JSON {
             let mut escaped = Vec::new();

@@ -1,6 +1,8 @@
 //! The scanner: every enabled detector over one normalized text, in a few linear passes
-//! (digit groups; `@`; `:`; one Aho-Corasick pass over key prefixes and key words;
-//! optional base64 runs; user patterns), then overlapping spans resolved.
+//! (digit groups; `@`; `:`; one packed search over key prefixes and key words; optional
+//! base64 runs; user patterns), then overlapping spans resolved. A short text is read
+//! once first to skip the character passes it gives nothing to start from, and a caller
+//! that knows a text holds no keyword can skip the keyword pass.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use base64::Engine;

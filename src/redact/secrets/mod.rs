@@ -9,6 +9,19 @@ pub(crate) mod jwt;
 pub(crate) mod private_key;
 pub(crate) mod slack;
 
+/// Whether `value` holds the start of a mask: `[`, a type name (upper-case letters,
+/// digits, `_`), `:`.
+fn holds_mask(value: &[u8]) -> bool {
+    memchr::memchr_iter(b'[', value).any(|open| {
+        let name = value.get(open + 1..).unwrap_or(&[]);
+        let len = name
+            .iter()
+            .take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || **b == b'_')
+            .count();
+        len > 0 && name.get(len) == Some(&b':')
+    })
+}
+
 /// Whether `value` is a placeholder or an example rather than a real secret: `xxx`,
 /// `<token>`, `${VAR}`, `changeme`, `your_api_key`, values with `EXAMPLE`, one repeated
 /// character, and tollgate's own masks.
@@ -55,8 +68,10 @@ pub(crate) fn is_placeholder(value: &[u8]) -> bool {
     if lower.first() == Some(&b'$') || lower.first() == Some(&b'%') {
         return true;
     }
-    // A mask this crate wrote (`[TYPE:...]`), possibly cut at its `]`.
-    if lower.first() == Some(&b'[') {
+    // A mask this crate wrote (`[TYPE:...]`), possibly cut at its `]`, or a value
+    // that runs into one: what was left of it around an earlier mask is no secret on
+    // a second pass if it was none on the first.
+    if lower.first() == Some(&b'[') || holds_mask(value) {
         return true;
     }
     const WORDS: &[&str] = &[
@@ -101,10 +116,13 @@ mod tests {
             "********",
             "[REDACTED:JWT]",
             "$SECRET",
+            // What is left around an earlier mask (hash and partial styles too).
+            ":1%[IP_ADDRESS:5b0f1054",
+            "k9Qz2L[CREDIT_CARD:****1111]",
         ] {
             assert!(is_placeholder(p.as_bytes()), "{p}");
         }
-        for s in ["k9Qz2LmP4xR7", "Tr0ub4dor&3x"] {
+        for s in ["k9Qz2LmP4xR7", "Tr0ub4dor&3x", "k9[Qz2:LmP4xR7", "a[b_C:9xQ2LmP4"] {
             assert!(!is_placeholder(s.as_bytes()), "{s}");
         }
     }
