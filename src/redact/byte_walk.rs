@@ -21,7 +21,7 @@ use std::borrow::Cow;
 
 use super::key_context::KeyContext;
 use super::mask::MaskOut;
-use super::walk::{MAX_NESTED_JSON, Walk, looks_like_json};
+use super::walk::{MAX_NESTED_JSON, MIN_MASKED_DIGITS, Walk, looks_like_json};
 
 /// Why the byte walk handed a document back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -329,6 +329,7 @@ impl<'a> ByteWalk<'a, '_, '_> {
                 let start = self.pos;
                 let integer = self.number_token()?;
                 if integer
+                    && self.pos - start >= MIN_MASKED_DIGITS
                     && let Some(digits) = self.text_between(start)
                     && digits.parse::<u64>().is_ok()
                     && let Some(mask) = self.walk.integer(digits, ctx)

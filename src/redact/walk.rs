@@ -291,6 +291,9 @@ impl Walk<'_> {
     /// phone number under a key that says so.
     pub(crate) fn integer(&mut self, digits: &str, ctx: &KeyContext) -> Option<String> {
         let d = digits.as_bytes();
+        if d.len() < MIN_MASKED_DIGITS {
+            return None;
+        }
         let on = |x: Detector| self.redactor.scanner.detectors.has(x);
         let found = if on(Detector::CreditCard) && card::is_card(d) {
             Detector::CreditCard
@@ -305,6 +308,10 @@ impl Walk<'_> {
         Some(self.redactor.masker.mask(found.name(), Some(found), digits))
     }
 }
+
+/// The fewest digits of an integer that can be masked: a bare SSN has 9 (a phone 10, a
+/// card 12).
+pub(crate) const MIN_MASKED_DIGITS: usize = 9;
 
 /// Whether a string's content starts like a JSON object or array.
 pub(crate) fn looks_like_json(s: &str) -> bool {

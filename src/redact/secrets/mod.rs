@@ -122,7 +122,12 @@ mod tests {
         ] {
             assert!(is_placeholder(p.as_bytes()), "{p}");
         }
-        for s in ["k9Qz2LmP4xR7", "Tr0ub4dor&3x", "k9[Qz2:LmP4xR7", "a[b_C:9xQ2LmP4"] {
+        for s in [
+            "k9Qz2LmP4xR7",
+            "Tr0ub4dor&3x",
+            "k9[Qz2:LmP4xR7",
+            "a[b_C:9xQ2LmP4",
+        ] {
             assert!(!is_placeholder(s.as_bytes()), "{s}");
         }
     }
