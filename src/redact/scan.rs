@@ -386,7 +386,8 @@ impl Scanner {
 
     /// [`scan`](Self::scan) into `out` (cleared first), so callers can reuse it.
     /// `keywords` off skips the keyword pass, for a caller that knows the text holds
-    /// none of the keywords in any case.
+    /// none of the keywords in any case. Whether a match was dropped that reached past
+    /// the one it overlapped (see [`resolve`]).
     pub(crate) fn scan_into(
         &self,
         text: &str,
@@ -394,7 +395,7 @@ impl Scanner {
         nested: bool,
         keywords: bool,
         out: &mut Vec<Span>,
-    ) {
+    ) -> bool {
         let t = text.as_bytes();
         out.clear();
         let has = Classes::of(t);
@@ -432,7 +433,7 @@ impl Scanner {
                 }
             }
         }
-        resolve(out);
+        resolve(out)
     }
 
     /// A whole string under a secret key.
@@ -801,21 +802,27 @@ fn rank(kind: SpanKind) -> u8 {
 }
 
 /// Leaves `spans` non-overlapping: earliest start first, then longest, then most
-/// specific.
-fn resolve(spans: &mut Vec<Span>) {
+/// specific. Whether a dropped span reached past the one it overlapped: its tail, which
+/// stays unmasked, may match on its own once the kept one is masked, so the caller
+/// scans the masked text again.
+fn resolve(spans: &mut Vec<Span>) -> bool {
     if spans.len() <= 1 {
         spans.retain(|s| s.end > s.start);
-        return;
+        return false;
     }
     spans.sort_unstable_by_key(|s| (s.start, std::cmp::Reverse(s.end), rank(s.kind)));
     let mut end = 0;
     let mut first = true;
+    let mut cut = false;
     spans.retain(|s| {
         let keep = s.end > s.start && (first || s.start >= end);
         if keep {
             end = s.end;
             first = false;
+        } else if s.end > end {
+            cut = true;
         }
         keep
     });
+    cut
 }

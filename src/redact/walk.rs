@@ -270,15 +270,7 @@ impl Walk<'_> {
         found: impl FnMut(FoundKind),
     ) -> Cow<'t, str> {
         let mut spans = std::mem::take(&mut self.spans);
-        let norm = self.redactor.find(text, ctx, true, &mut spans);
-        let out = if spans.is_empty() {
-            Cow::Borrowed(text)
-        } else {
-            let mut out = String::with_capacity(text.len() + 16);
-            self.redactor
-                .write_masked(text, &norm, &spans, &mut out, found);
-            Cow::Owned(out)
-        };
+        let out = self.redactor.mask_with(text, ctx, &mut spans, found);
         self.spans = spans;
         out
     }
@@ -309,13 +301,20 @@ impl Walk<'_> {
     }
 }
 
+/// How many times a text whose matches overlapped is masked and scanned again.
+const MAX_MASK_PASSES: usize = 8;
+
 /// The fewest digits of an integer that can be masked: a bare SSN has 9 (a phone 10, a
 /// card 12).
 pub(crate) const MIN_MASKED_DIGITS: usize = 9;
 
-/// Whether a string's content starts like a JSON object or array.
+/// Whether a string's content starts like a JSON object or array (after JSON's own
+/// whitespace: a document starting with other white space does not parse anyway).
 pub(crate) fn looks_like_json(s: &str) -> bool {
-    matches!(s.trim_start().as_bytes().first(), Some(b'{' | b'['))
+    let start = s
+        .bytes()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+    matches!(start, Some(b'{' | b'['))
 }
 
 /// Appends `/token` with JSON-pointer escaping (`~0`, `~1`).
@@ -333,16 +332,19 @@ fn push_token(pointer: &mut String, token: &str) {
 impl Redactor {
     /// Finds what to mask in `text` under `ctx`: its normalized form, and the spans
     /// (in `spans`, cleared first) in order, each mapping onto whole original text.
-    /// `keywords` off skips the keyword pass (see [`Scanner::scan_into`]).
+    /// `keywords` off skips the keyword pass (see [`Scanner::scan_into`]). The flag
+    /// says whether masking the spans once settles the text; when it does not, use
+    /// [`mask_until_settled`](Self::mask_until_settled) instead.
     pub(crate) fn find<'t>(
         &self,
         text: &'t str,
         ctx: &KeyContext,
         keywords: bool,
         spans: &mut Vec<Span>,
-    ) -> Normalized<'t> {
+    ) -> (Normalized<'t>, bool) {
         let norm = normalize(text);
-        self.scanner
+        let cut = self
+            .scanner
             .scan_into(norm.text(), ctx, false, keywords, spans);
         let mut end = 0;
         spans.retain(|span| {
@@ -355,7 +357,55 @@ impl Redactor {
             }
             fits
         });
-        norm
+        (norm, !cut)
+    }
+
+    /// Masks `text` and scans the result again until nothing more is found (at most
+    /// [`MAX_MASK_PASSES`] times), for a text whose spans overlapped: the unmasked tail
+    /// of a match dropped for an overlap can match on its own, and redacting the output
+    /// again must change nothing.
+    pub(crate) fn mask_until_settled(
+        &self,
+        text: &str,
+        ctx: &KeyContext,
+        mut found: impl FnMut(FoundKind),
+    ) -> String {
+        let mut current = text.to_owned();
+        let mut spans = Vec::new();
+        for _ in 0..MAX_MASK_PASSES {
+            let next = {
+                let (norm, _) = self.find(&current, ctx, true, &mut spans);
+                if spans.is_empty() {
+                    break;
+                }
+                let mut next = String::with_capacity(current.len() + 16);
+                self.write_masked(&current, &norm, &spans, &mut next, &mut found);
+                next
+            };
+            current = next;
+        }
+        current
+    }
+
+    /// Scans and masks `text` under `ctx` with `spans` for scratch; `found` hears of
+    /// each masked value.
+    pub(crate) fn mask_with<'t>(
+        &self,
+        text: &'t str,
+        ctx: &KeyContext,
+        spans: &mut Vec<Span>,
+        found: impl FnMut(FoundKind),
+    ) -> Cow<'t, str> {
+        let (norm, settled) = self.find(text, ctx, true, spans);
+        if spans.is_empty() {
+            return Cow::Borrowed(text);
+        }
+        if !settled {
+            return Cow::Owned(self.mask_until_settled(text, ctx, found));
+        }
+        let mut out = String::with_capacity(text.len() + 16);
+        self.write_masked(text, &norm, spans, &mut out, found);
+        Cow::Owned(out)
     }
 
     /// Writes `text` to `out` with the [`find`](Self::find) spans masked; `found`
@@ -403,14 +453,8 @@ impl Redactor {
         text: &'t str,
         ctx: &KeyContext,
     ) -> (Cow<'t, str>, Vec<FoundKind>) {
-        let mut spans = Vec::new();
-        let norm = self.find(text, ctx, true, &mut spans);
-        if spans.is_empty() {
-            return (Cow::Borrowed(text), Vec::new());
-        }
         let mut kinds = Vec::new();
-        let mut out = String::with_capacity(text.len() + 16);
-        self.write_masked(text, &norm, &spans, &mut out, |k| kinds.push(k));
-        (Cow::Owned(out), kinds)
+        let out = self.mask_with(text, ctx, &mut Vec::new(), |k| kinds.push(k));
+        (out, kinds)
     }
 }
