@@ -9,16 +9,19 @@ pub(crate) mod jwt;
 pub(crate) mod private_key;
 pub(crate) mod slack;
 
-/// Whether `value` holds the start of a mask: `[`, a type name (upper-case letters,
-/// digits, `_`), `:`.
+/// Whether `value` holds the start of a mask this crate writes: `[`, a built-in type
+/// name, `FIELD` or `REDACTED`, then `:`. Only those names, so a password such as
+/// `Xy[Z9:qwerty` still counts.
 fn holds_mask(value: &[u8]) -> bool {
     memchr::memchr_iter(b'[', value).any(|open| {
-        let name = value.get(open + 1..).unwrap_or(&[]);
-        let len = name
-            .iter()
-            .take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || **b == b'_')
-            .count();
-        len > 0 && name.get(len) == Some(&b':')
+        let rest = value.get(open + 1..).unwrap_or(&[]);
+        let named = |name: &str| {
+            rest.strip_prefix(name.as_bytes())
+                .is_some_and(|after| after.first() == Some(&b':'))
+        };
+        crate::redact::Detector::ALL.iter().any(|d| named(d.name()))
+            || named(crate::redact::mask::FIELD_KIND)
+            || named("REDACTED")
     })
 }
 
