@@ -1073,6 +1073,18 @@ mod tests {
         r.redact_value(&mut v, "");
         assert_eq!(v, again);
         assert_same(&r, doc);
+        // Also found by it: two IPv6 addresses run together; the second only became
+        // one once the first was masked.
+        let r = Redactor::builder()
+            .style(crate::redact::MaskStyle::Hash)
+            .hash_key(b"fuzz".to_vec())
+            .build()
+            .unwrap();
+        let doc = br#"{"ip":"fe:80::1%eth0::1%eth0"}"#;
+        let once = r.redact_json_bytes(doc).unwrap().unwrap();
+        assert_eq!(once.findings.count_of("IP_ADDRESS"), 2);
+        assert!(r.redact_json_bytes(&once.bytes).unwrap().is_none());
+        assert_same(&r, doc);
     }
 
     #[test]

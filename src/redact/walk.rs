@@ -301,6 +301,13 @@ impl Walk<'_> {
     }
 }
 
+/// Whether a byte right next to a match could have been part of another one: a mask
+/// placed there would end a run the detectors read across (addresses, numbers,
+/// words), so the masked text is scanned again.
+fn continues_a_match(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b':' | b'@' | b'.' | b'-' | b'_' | b'%' | b'+')
+}
+
 /// How many times a text whose matches overlapped is masked and scanned again.
 const MAX_MASK_PASSES: usize = 8;
 
@@ -333,7 +340,8 @@ impl Redactor {
     /// Finds what to mask in `text` under `ctx`: its normalized form, and the spans
     /// (in `spans`, cleared first) in order, each mapping onto whole original text.
     /// `keywords` off skips the keyword pass (see [`Scanner::scan_into`]). The flag
-    /// says whether masking the spans once settles the text; when it does not, use
+    /// says whether masking the spans once settles the text (no match was cut by an
+    /// overlap, and none touches text that could continue one); when it does not, use
     /// [`mask_until_settled`](Self::mask_until_settled) instead.
     pub(crate) fn find<'t>(
         &self,
@@ -357,13 +365,21 @@ impl Redactor {
             }
             fits
         });
-        (norm, !cut)
+        let t = norm.text().as_bytes();
+        let glued = spans.iter().any(|span| {
+            let before = span.start.checked_sub(1).and_then(|i| t.get(i));
+            before.is_some_and(|&b| continues_a_match(b))
+                || t.get(span.end).is_some_and(|&b| continues_a_match(b))
+        });
+        (norm, !cut && !glued)
     }
 
     /// Masks `text` and scans the result again until nothing more is found (at most
-    /// [`MAX_MASK_PASSES`] times), for a text whose spans overlapped: the unmasked tail
-    /// of a match dropped for an overlap can match on its own, and redacting the output
-    /// again must change nothing.
+    /// [`MAX_MASK_PASSES`] times), for a text whose spans overlapped or touch other
+    /// text that could belong to a match: the unmasked tail of a match dropped for an
+    /// overlap, or what follows an address run together with another, can match on its
+    /// own once the first is masked, and redacting the output again must change
+    /// nothing.
     pub(crate) fn mask_until_settled(
         &self,
         text: &str,
