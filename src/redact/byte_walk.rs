@@ -21,6 +21,7 @@ use std::borrow::Cow;
 
 use super::key_context::KeyContext;
 use super::mask::MaskOut;
+use super::prefilter::{HI, LO};
 use super::walk::{MAX_NESTED_JSON, MIN_MASKED_DIGITS, Walk, looks_like_json};
 
 /// Why the byte walk handed a document back.
@@ -683,9 +684,6 @@ fn simple(decoded: &mut String, c: char) -> usize {
     decoded.push(c);
     2
 }
-
-const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
 
 /// The first byte at or after `from` that a string's content cannot hold as it is: a
 /// quote, a backslash or a control character. Eight bytes at a time: the lowest byte a

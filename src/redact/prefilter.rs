@@ -86,8 +86,10 @@ fn colons(bytes: &[u8]) -> bool {
 /// The longest digit group after a `.` that can be part of a card, IP or phone.
 pub(crate) const MAX_DOTTED_GROUP: u32 = 6;
 
-const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
+/// Every byte 0x01, and every byte's high bit: the constants of the eight-byte (SWAR)
+/// tests here and in the byte walk.
+pub(crate) const LO: u64 = 0x0101_0101_0101_0101;
+pub(crate) const HI: u64 = 0x8080_8080_8080_8080;
 
 /// The first ASCII digit at or after `i`, eight bytes at a time.
 pub(crate) fn next_digit(t: &[u8], mut i: usize) -> Option<usize> {

@@ -113,31 +113,25 @@ impl ScanLiterals {
     }
 
     /// The start of every occurrence in `bytes`, in any case, ascending: each literal
-    /// occurrence starts here or lies in an occurrence that does. Read in lower-cased
-    /// chunks that overlap by the longest literal, so none is cut in two.
-    fn starts(&self, bytes: &[u8]) -> Vec<usize> {
+    /// occurrence starts here or lies in an occurrence that does. `None` if the text
+    /// could not be read whole.
+    fn starts(&self, bytes: &[u8]) -> Option<Vec<usize>> {
         let mut starts = Vec::new();
-        let mut buf = [0u8; FOLD_CHUNK];
-        let step = FOLD_CHUNK.saturating_sub(self.max_len).max(1);
-        let mut pos = 0;
-        loop {
-            let end = (pos + FOLD_CHUNK).min(bytes.len());
-            let chunk = bytes.get(pos..end).unwrap_or(&[]);
-            let hay = buf.get_mut(..chunk.len()).unwrap_or(&mut []);
-            for (d, s) in hay.iter_mut().zip(chunk) {
-                *d = s.to_ascii_lowercase();
-            }
-            for m in self.searcher.find_iter(&*hay) {
-                let at = pos + m.start();
-                if starts.last().is_none_or(|&last| at > last) {
-                    starts.push(at);
+        let cut_short = lowered_chunks(
+            bytes,
+            &mut [0u8; FOLD_CHUNK],
+            self.max_len,
+            |pos, _, hay| {
+                for m in self.searcher.find_iter(hay) {
+                    let at = pos + m.start();
+                    if starts.last().is_none_or(|&last| at > last) {
+                        starts.push(at);
+                    }
                 }
-            }
-            if end >= bytes.len() {
-                return starts;
-            }
-            pos += step;
-        }
+                false
+            },
+        );
+        (!cut_short).then_some(starts)
     }
 
     /// Every occurrence in `text`, leftmost-longest and not overlapping.
@@ -229,21 +223,9 @@ impl FastLiterals {
         self.any_in(bytes, &mut [0u8; FOLD_CHUNK])
     }
 
-    /// [`any`](Self::any) with `buf` for the lower-cased text: chunks of `buf.len()`
-    /// overlapping by the longest literal.
+    /// [`any`](Self::any) with `buf` for the lower-cased text.
     fn any_in(&self, bytes: &[u8], buf: &mut [u8]) -> bool {
-        let step = buf.len().saturating_sub(self.max_len - 1).max(1);
-        let mut pos = 0;
-        loop {
-            let end = (pos + buf.len()).min(bytes.len());
-            let chunk = bytes.get(pos..end).unwrap_or(&[]);
-            let Some(hay) = buf.get_mut(..chunk.len()) else {
-                return true;
-            };
-            for (d, s) in hay.iter_mut().zip(chunk) {
-                *d = s.to_ascii_lowercase();
-            }
-            let hay = &*hay;
+        lowered_chunks(bytes, buf, self.max_len, |_, chunk, hay| {
             let mut from = 0;
             while let Some(m) = self
                 .searcher
@@ -261,11 +243,39 @@ impl FastLiterals {
                 }
                 from = m.start() + 1;
             }
-            if end >= bytes.len() {
-                return false;
-            }
-            pos += step;
+            false
+        })
+    }
+}
+
+/// Reads `bytes` lower-cased into `buf`, a chunk at a time, the chunks overlapping so
+/// that every literal up to `longest` bytes lies whole in one of them. `visit` gets
+/// each chunk's offset, its raw bytes and its lower-cased copy, and returns `true` to
+/// stop; so does this (also, failing closed, if a chunk could not be lower-cased).
+fn lowered_chunks(
+    bytes: &[u8],
+    buf: &mut [u8],
+    longest: usize,
+    mut visit: impl FnMut(usize, &[u8], &[u8]) -> bool,
+) -> bool {
+    let step = buf.len().saturating_sub(longest.saturating_sub(1)).max(1);
+    let mut pos = 0;
+    loop {
+        let end = (pos + buf.len()).min(bytes.len());
+        let chunk = bytes.get(pos..end).unwrap_or(&[]);
+        let Some(hay) = buf.get_mut(..chunk.len()) else {
+            return true;
+        };
+        for (d, s) in hay.iter_mut().zip(chunk) {
+            *d = s.to_ascii_lowercase();
         }
+        if visit(pos, chunk, hay) {
+            return true;
+        }
+        if end >= bytes.len() {
+            return false;
+        }
+        pos += step;
     }
 }
 
@@ -328,7 +338,7 @@ impl Keywords {
     /// Where the literals the scanner acts on start in `bytes`, in any case; `None`
     /// when there is no packed searcher to tell.
     pub(crate) fn scanned_starts(&self, bytes: &[u8]) -> Option<Vec<usize>> {
-        Some(self.scan.as_ref()?.starts(bytes))
+        self.scan.as_ref()?.starts(bytes)
     }
 
     /// Whether any literal the prefilter looks for occurs in `bytes`: key prefixes in
