@@ -67,6 +67,7 @@
 //! joined; percent- and HTML-entity-encoded digits are not decoded; integers beyond
 //! `u64` in a value rewritten by [`Redactor::redact_value`] are re-serialized as floats.
 
+mod byte_masks;
 mod byte_walk;
 mod card;
 mod detector;

@@ -2,12 +2,15 @@
 //! clean data passes without parsing or copying.
 //!
 //! It is conservative — anything it cannot rule out counts as a possible match:
-//! * digits: every digit group is cut into the regions the scanner sees (same word
-//!   boundaries, separators and decimal-fraction rule) and the validators run on them
-//!   as if every context allowed them (a bare 9-digit SSN, a bare 10-digit phone), so no
-//!   key or context word can turn a ruled-out number into a match; a region right after
-//!   a JSON escape letter (`\n`, `\t`, …), which raw and decoded text see differently,
-//!   counts when its cluster holds 4+ digits;
+//! * digits: a run of digits and phone punctuation (a cluster) without the 9 digits of
+//!   an SSN (8 after a `+` for a phone number, 4 with three dots for an IPv4 address)
+//!   cannot hold a match and is passed over whole; in the others every digit group is
+//!   cut into the regions the scanner sees (same word boundaries, separators and
+//!   decimal-fraction rule) and the validators run on them as if every context allowed
+//!   them (a bare 9-digit SSN, a bare 10-digit phone), so no key or context word can
+//!   turn a ruled-out number into a match; a region right after a JSON escape letter
+//!   (`\n`, `\t`, …), which raw and decoded text see differently, counts when its run
+//!   holds 4+ digits;
 //! * two upper-case letters then two digits (an IBAN);
 //! * `@` between address characters; hex-and-colon runs with `::` or 7 colons (IPv6);
 //! * key prefixes, case-sensitive as their detectors want them (`AKIA`, `ghp_`,
@@ -18,10 +21,14 @@
 //! * with base64 decoding on, a base64 run of 24+ characters;
 //! * with user patterns, any backslash escape, or a pattern matching the raw bytes.
 //!
-//! The digit pass jumps from digit to digit eight bytes at a time, and the keyword pass
-//! is one packed (SIMD) search over ASCII-lower-cased chunks, so clean JSON costs a few
-//! instructions per byte.
+//! The digit, IBAN and colon passes read bitmasks of byte classes, 64 bytes at a time
+//! ([`super::byte_masks`]): a few shifts and ands find the clusters at least seven
+//! bytes long, the colons that may start an IPv6 address and the IBAN-shaped letters
+//! and digits, and only those are read as bytes. The keyword pass is one packed (SIMD)
+//! search over ASCII-lower-cased chunks. So clean JSON costs a few instructions per
+//! byte.
 
+use super::byte_masks::{ByteMasks, Neighbourhood, WIDTH, bit_range, wide_mask};
 use super::scan::{Keywords, cards};
 use super::text::{at, before, is_word, run_end};
 use super::{ip, phone, ssn};
@@ -30,9 +37,8 @@ use super::{ip, phone, ssn};
 pub(crate) fn builtin_may_match(bytes: &[u8], keywords: &Keywords, base64: bool) -> bool {
     !bytes.is_ascii()
         || unicode_escape(bytes)
-        || digits_may_match(bytes)
+        || windows_may_match(bytes)
         || at_signs(bytes)
-        || colons(bytes)
         || keywords.prefilter_hit(bytes)
         || base64 && has_base64_run(bytes)
 }
@@ -54,33 +60,6 @@ fn at_signs(bytes: &[u8]) -> bool {
         });
         local && at(bytes, i + 1).is_some_and(|b| b.is_ascii_alphanumeric())
     })
-}
-
-/// IPv6-looking runs around colons. An address has `::` or seven colons; without `::`
-/// at least five of the seven have a hex digit on both sides. So only colons between
-/// hex digits, and each `::`, are looked at: the colon after every JSON key (`":`) is
-/// passed over at the cost of two byte loads.
-fn colons(bytes: &[u8]) -> bool {
-    let hex = |i: Option<usize>| {
-        i.and_then(|i| at(bytes, i))
-            .is_some_and(|b| b.is_ascii_hexdigit())
-    };
-    let mut next = 0;
-    for i in memchr::memchr_iter(b':', bytes) {
-        if i < next {
-            continue;
-        }
-        let double = at(bytes, i + 1) == Some(b':');
-        let between_hex = hex(i.checked_sub(1)) && hex(Some(i + 1));
-        if !(double || between_hex) {
-            continue;
-        }
-        match ipv6_like(bytes, i) {
-            Ok(()) => return true,
-            Err(end) => next = end,
-        }
-    }
-    false
 }
 
 /// The longest digit group after a `.` that can be part of a card, IP or phone.
@@ -116,26 +95,194 @@ fn escape_letter(t: &[u8], k: usize) -> bool {
     at(t, k).is_some_and(|b| b.is_ascii_alphabetic()) && before(t, k) == Some(b'\\')
 }
 
+/// The run of digits and phone punctuation (` -.()+`) from a digit on. Every match the
+/// digit pass looks for lies inside one: an IPv4 address (four digit groups, three
+/// dots), an SSN (9 digits), a card (12 or more) or a phone number (10 or more, or 8
+/// after a `+`; see [`phone::parse`]). JSON escapes do not change it: no escape stands
+/// for one of its bytes, and `\u` escapes are ruled out before it is looked at.
+struct Cluster {
+    end: usize,
+    /// It may hold a match, so its regions are to be cut and validated: it has the
+    /// digits (and, for an address, the dots) of one, and does not lie wholly inside
+    /// a word.
+    worth_cutting: bool,
+}
+
+impl Cluster {
+    /// The cluster starting at the digit `j`, read byte by byte.
+    fn at(t: &[u8], j: usize) -> Self {
+        let end = run_end(t, j, is_cluster_byte);
+        let cluster = t.get(j..end).unwrap_or(&[]);
+        let digits = cluster.iter().filter(|b| b.is_ascii_digit()).count();
+        let separators = (j..end).filter(|&k| !at(t, k).is_some_and(|b| b.is_ascii_digit()));
+        Self::judge(t, j, end, digits, separators)
+    }
+
+    /// The cluster starting at the digit `j`, from the masks of the window at `i` and
+    /// the next one; `None` when it does not start in the first or may run on past the
+    /// second. Only its separators are read as bytes.
+    fn in_windows(t: &[u8], n: &Neighbourhood, i: usize, j: usize) -> Option<Self> {
+        let q = j.checked_sub(i).filter(|&q| q < WIDTH)?;
+        let run = wide_mask(n.cur.cluster, n.next.cluster) >> q;
+        let len = (!run).trailing_zeros() as usize;
+        if q + len >= 2 * WIDTH {
+            return None;
+        }
+        let within = (1u128 << len) - 1;
+        let digits = wide_mask(n.cur.digit, n.next.digit) >> q & within;
+        let mut left = !digits & within;
+        let separators = std::iter::from_fn(move || {
+            let k = left.trailing_zeros() as usize;
+            left &= left.wrapping_sub(1);
+            (k < 128).then_some(j + k)
+        });
+        // Counted one by one: a cluster has few separators, and `count_ones` is a long
+        // bit-twiddling sequence on processors without a population-count instruction.
+        let digit_count = len - separators.clone().count();
+        Some(Self::judge(t, j, j + len, digit_count, separators))
+    }
+
+    /// Judges the cluster `j..end` from its digit count and the positions of its other
+    /// bytes (its separators).
+    fn judge(
+        t: &[u8],
+        j: usize,
+        end: usize,
+        digits: usize,
+        separators: impl Iterator<Item = usize> + Clone,
+    ) -> Self {
+        let byte = |k: usize| at(t, k).unwrap_or(0);
+        let enough_digits = digits >= 9
+            || digits >= 8
+                && (before(t, j) == Some(b'+') || separators.clone().any(|k| byte(k) == b'+'))
+            || digits >= 4
+                && separators
+                    .clone()
+                    .filter(|&k| byte(k) == b'.')
+                    .nth(2)
+                    .is_some();
+        // Digit groups joined by single dashes or dots and nothing else: then, when the
+        // first group is inside a word, so is every other (a UUID's or a SKU's tail).
+        let joined = || {
+            separators.clone().all(|k| {
+                matches!(byte(k), b'-' | b'.') && before(t, k).is_some_and(|b| b.is_ascii_digit())
+            })
+        };
+        Cluster {
+            end,
+            worth_cutting: enough_digits && !(!after_escape(t, j) && inside_word(t, j) && joined()),
+        }
+    }
+}
+
+/// Digits and phone punctuation: the bytes of a cluster.
+fn is_cluster_byte(b: u8) -> bool {
+    b.is_ascii_digit() || matches!(b, b' ' | b'-' | b'.' | b'(' | b')' | b'+')
+}
+
 /// Digits in the run of digits and phone punctuation starting at `j`.
 fn cluster_digits(t: &[u8], j: usize) -> usize {
     t.get(j..)
         .unwrap_or(&[])
         .iter()
-        .take_while(|b| b.is_ascii_digit() || matches!(b, b' ' | b'-' | b'.' | b'(' | b')' | b'+'))
+        .take_while(|&&b| is_cluster_byte(b))
         .filter(|b| b.is_ascii_digit())
         .count()
 }
 
-/// The digit regions of the scanner's digit pass, each run through the validators with
-/// every context allowed.
-fn digits_may_match(t: &[u8]) -> bool {
+/// Whether the digits at `j` follow a JSON escape letter (`\n5`, `\n-5`).
+fn after_escape(t: &[u8], j: usize) -> bool {
+    j >= 1 && (escape_letter(t, j - 1) || j >= 2 && escape_letter(t, j - 2))
+}
+
+/// Whether the digits at `j` continue a word: after a letter or `_`, or after a `-` or
+/// `.` that follows a word character.
+fn inside_word(t: &[u8], j: usize) -> bool {
+    let prev = before(t, j);
+    prev.is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        || matches!(prev, Some(b'-' | b'.')) && before(t, j - 1).is_some_and(is_word)
+}
+
+/// The digit, IBAN and colon passes, over the byte masks of 64-byte windows. Only
+/// three kinds of place get a closer look, each found for a whole window at once:
+/// digits from which a run of digits and phone punctuation long enough for a match
+/// goes on ([`Neighbourhood::long_clusters`]), colons that may start an IPv6 address,
+/// and two upper-case letters before two digits (an IBAN). In clean JSON the many
+/// short numbers (ids, prices, times, parts of UUIDs) are passed over without being
+/// visited.
+fn windows_may_match(t: &[u8]) -> bool {
+    let mut n = Neighbourhood {
+        prev: ByteMasks::default(),
+        cur: ByteMasks::at(t, 0),
+        next: ByteMasks::default(),
+    };
+    // Where the run of cluster bytes that is open at the window's start began.
+    let mut run_start = 0;
+    // Clusters and colon runs before these were looked at already.
+    let (mut clusters_done, mut colons_done) = (0usize, 0usize);
     let mut i = 0;
-    while let Some(j) = next_digit(t, i) {
-        let up = |k: usize| at(t, k).is_some_and(|b| b.is_ascii_uppercase());
-        if j >= 2 && up(j - 2) && up(j - 1) && at(t, j + 1).is_some_and(|b| b.is_ascii_digit()) {
+    while i < t.len() {
+        n.next = ByteMasks::at(t, i + WIDTH);
+        if n.iban_starts() != 0 {
             return true;
         }
-        if j >= 1 && (escape_letter(t, j - 1) || j >= 2 && escape_letter(t, j - 2)) {
+        // A cluster's digits after the first are passed over with it.
+        let mut long = n.long_clusters() & !bit_range(0, clusters_done.saturating_sub(i));
+        while long != 0 {
+            let p = long.trailing_zeros() as usize;
+            let j = first_digit_of_run(t, &n.cur, i, p, run_start);
+            let cluster = Cluster::in_windows(t, &n, i, j).unwrap_or_else(|| Cluster::at(t, j));
+            if cluster.worth_cutting && regions_may_match(t, j, cluster.end) {
+                return true;
+            }
+            clusters_done = cluster.end;
+            long &= !bit_range(0, cluster.end - i);
+        }
+        let mut colons = n.ipv6_starts() & !bit_range(0, colons_done.saturating_sub(i));
+        while colons != 0 {
+            let p = colons.trailing_zeros() as usize;
+            match ipv6_like(t, i + p) {
+                Ok(()) => return true,
+                Err(end) => colons_done = end,
+            }
+            colons &= !bit_range(0, colons_done.saturating_sub(i));
+        }
+        let outside = !n.cur.cluster;
+        if n.cur.cluster >> 63 == 0 {
+            run_start = i + WIDTH;
+        } else if outside != 0 {
+            run_start = i + WIDTH - outside.leading_zeros() as usize;
+        }
+        n.prev = n.cur;
+        n.cur = n.next;
+        i += WIDTH;
+    }
+    false
+}
+
+/// The first digit of the run of cluster bytes holding the digit at bit `p` of the
+/// window at `i`; `run_start` is where the run open at the window's start began.
+fn first_digit_of_run(t: &[u8], cur: &ByteMasks, i: usize, p: usize, run_start: usize) -> usize {
+    let outside = !cur.cluster & bit_range(0, p);
+    let start = if outside == 0 {
+        run_start
+    } else {
+        i + WIDTH - outside.leading_zeros() as usize
+    };
+    if start >= i {
+        let digits = cur.digit & !bit_range(0, start - i);
+        return i + digits.trailing_zeros() as usize;
+    }
+    next_digit(t, start).unwrap_or(i + p)
+}
+
+/// The digit regions of the scanner's digit pass between `from` and `to`, each run
+/// through the validators with every context allowed.
+fn regions_may_match(t: &[u8], from: usize, to: usize) -> bool {
+    let mut i = from;
+    let within = t.get(..to).unwrap_or(t);
+    while let Some(j) = next_digit(within, i) {
+        if after_escape(t, j) {
             if cluster_digits(t, j) >= 4 {
                 return true;
             }
@@ -143,9 +290,7 @@ fn digits_may_match(t: &[u8]) -> bool {
             continue;
         }
         let prev = before(t, j);
-        let inside_word = prev.is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-            || matches!(prev, Some(b'-' | b'.')) && before(t, j - 1).is_some_and(is_word);
-        if inside_word {
+        if inside_word(t, j) {
             i = run_end(t, j, is_word);
             continue;
         }
@@ -362,12 +507,78 @@ mod tests {
             Just("ex.com".to_owned()),
             Just("password=".to_owned()),
             Just("Tr0ub4dor&3".to_owned()),
+            Just("fe80::".to_owned()),
+            Just("db8:".to_owned()),
+            Just("0:".to_owned()),
         ];
         proptest::collection::vec(piece, 0..24).prop_map(|v| v.concat())
     }
 
+    /// Cluster verdicts from the window masks, where they can be had, against those
+    /// read byte by byte, for every digit of `t`.
+    fn clusters_agree(t: &[u8]) -> Result<(), proptest::test_runner::TestCaseError> {
+        for i in (0..t.len()).step_by(WIDTH) {
+            let n = Neighbourhood {
+                prev: ByteMasks::default(),
+                cur: ByteMasks::at(t, i),
+                next: ByteMasks::at(t, i + WIDTH),
+            };
+            for j in (i..i + WIDTH).filter(|&j| at(t, j).is_some_and(|b| b.is_ascii_digit())) {
+                let bytes = Cluster::at(t, j);
+                if let Some(masks) = Cluster::in_windows(t, &n, i, j) {
+                    proptest::prop_assert_eq!(
+                        (masks.end, masks.worth_cutting),
+                        (bytes.end, bytes.worth_cutting),
+                        "{:?} at {}",
+                        String::from_utf8_lossy(t),
+                        j
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn clusters_crossing_windows_are_found() {
+        let r = crate::Redactor::default();
+        for pad in 50..80 {
+            for value in [
+                "4111 1111 1111 1111",
+                "536-22-1234",
+                "1.2.3.4",
+                "+49 30 1234567",
+                "fe80::1",
+            ] {
+                let text = format!("{}{value}~", "~".repeat(pad));
+                assert!(r.may_match(text.as_bytes()), "{value} after {pad}");
+            }
+        }
+        // A cluster longer than two windows is read byte by byte.
+        let long = format!("{}4111111111111111", "1 ".repeat(80));
+        assert!(r.may_match(long.as_bytes()));
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn masks_and_bytes_judge_clusters_alike(s in text(), pad in 0usize..140) {
+            let t = format!("{}{s}", "~".repeat(pad));
+            clusters_agree(t.as_bytes())?;
+        }
+
+        /// The same text after `pad` filler bytes: its clusters and colons sit across
+        /// window edges.
+        #[test]
+        fn whatever_is_found_passes_the_prefilter_at_any_offset(s in text(), pad in 0usize..140) {
+            let r = crate::Redactor::default();
+            let t = format!("{}{s}", "~".repeat(pad));
+            let (_, counts) = r.mask_text(&t, &crate::redact::key_context::KeyContext::default());
+            if !counts.is_empty() {
+                proptest::prop_assert!(r.may_match(t.as_bytes()), "text {t:?}");
+            }
+        }
 
         #[test]
         fn whatever_is_found_passes_the_prefilter(s in text()) {
