@@ -681,9 +681,6 @@ async fn only_admins_kill_and_revoke() {
 /// The spec: killing a session ends its streams and cancels its held calls. The held
 /// call's stream must not claim the call was approved and then failed upstream.
 #[tokio::test]
-#[ignore = "bug: a held call ended by kill is reported as `Approved call failed: the upstream \
-            server answered HTTP 404 Not Found` (src/layer/hold.rs `run` relays the guard's own \
-            404 reply from `await_decision` as if it were the upstream's answer)"]
 async fn a_held_call_ended_by_kill_is_not_reported_as_approved() {
     let f = start().await;
     let sid = raw_session(&f, ALICE).await;
