@@ -504,6 +504,30 @@ mod tests {
     }
 
     #[test]
+    fn a_secret_next_to_a_user_pattern_hash_mask_is_not_masked_again() {
+        let r = Redactor::builder()
+            .style(MaskStyle::Hash)
+            .hash_key(b"k".to_vec())
+            .pattern("EMPLOYEE_ID", r"\bE-\d{6}\b")
+            .build()
+            .unwrap();
+        // Too short for a secret the first time, the text after `secret:` ran into the
+        // pattern's mask the second time and was masked as one.
+        let (once, _) = r.redact_text("secret:a/E-123456");
+        assert!(once.starts_with("secret:a/[EMPLOYEE_ID:"), "{once}");
+        for text in [
+            "secret:a/E-123456",
+            "password=x.E-123456 ok",
+            "token=E-123456",
+        ] {
+            let (once, _) = r.redact_text(text);
+            let (twice, found) = r.redact_text(&once);
+            assert_eq!(twice, once);
+            assert!(found.is_empty(), "{found:?}");
+        }
+    }
+
+    #[test]
     fn fields_and_patterns() {
         let r = Redactor::builder()
             .field("secret*")

@@ -39,10 +39,7 @@ impl UserPattern {
         regex: &str,
         validator: Option<Validator>,
     ) -> Result<UserPattern, RedactError> {
-        let name_ok = (1..=64).contains(&name.len())
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.');
+        let name_ok = (1..=MAX_NAME).contains(&name.len()) && name.bytes().all(is_name_byte);
         if !name_ok {
             return Err(RedactError::PatternName(name.to_owned()));
         }
@@ -71,6 +68,14 @@ impl UserPattern {
     pub(crate) fn accepts(&self, matched: &str) -> bool {
         !matched.is_empty() && self.validator.as_ref().is_none_or(|v| v(matched))
     }
+}
+
+/// The longest pattern name.
+pub(crate) const MAX_NAME: usize = 64;
+
+/// Whether `b` may appear in a pattern name: ASCII letters and digits, `_`, `-`, `.`.
+pub(crate) fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')
 }
 
 /// Built-in validators a policy file can name for its patterns.

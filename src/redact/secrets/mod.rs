@@ -10,7 +10,8 @@ pub(crate) mod private_key;
 pub(crate) mod slack;
 
 /// Whether `value` holds the start of a mask this crate writes: `[`, a built-in type
-/// name, `FIELD` or `REDACTED`, then `:`. Only those names, so a password such as
+/// name, `FIELD` or `REDACTED`, then `:`; or a keyed-hash mask of any type, a user
+/// pattern's too (`[EMPLOYEE_ID:1a2b3c4d]`). Only those, so a password such as
 /// `Xy[Z9:qwerty` still counts.
 fn holds_mask(value: &[u8]) -> bool {
     memchr::memchr_iter(b'[', value).any(|open| {
@@ -22,7 +23,26 @@ fn holds_mask(value: &[u8]) -> bool {
         crate::redact::Detector::ALL.iter().any(|d| named(d.name()))
             || named(crate::redact::mask::FIELD_KIND)
             || named("REDACTED")
+            || hash_mask(rest)
     })
+}
+
+/// Whether `rest` (after a `[`) is a keyed-hash mask: a type or pattern name, `:`, eight
+/// lower-case hex digits, then `]` or the end of the value (a value read up to a
+/// mask's `]` stops before it).
+fn hash_mask(rest: &[u8]) -> bool {
+    use crate::redact::pattern::{MAX_NAME, is_name_byte};
+    let name = rest.iter().take_while(|&&b| is_name_byte(b)).count();
+    let Some(after) = rest.get(name..).and_then(|r| r.strip_prefix(b":")) else {
+        return false;
+    };
+    let digest = after.get(..8).unwrap_or(&[]);
+    (1..=MAX_NAME).contains(&name)
+        && digest.len() == 8
+        && digest
+            .iter()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        && matches!(after.get(8), None | Some(b']'))
 }
 
 /// Whether `value` is a placeholder or an example rather than a real secret: `xxx`,
@@ -122,6 +142,9 @@ mod tests {
             // What is left around an earlier mask (hash and partial styles too).
             ":1%[IP_ADDRESS:5b0f1054",
             "k9Qz2L[CREDIT_CARD:****1111]",
+            // A user pattern's keyed-hash mask, whole or cut at its `]`.
+            "a/[EMPLOYEE_ID:2e51f438]",
+            "a/[emp.id-2:2e51f438",
         ] {
             assert!(is_placeholder(p.as_bytes()), "{p}");
         }
@@ -130,6 +153,11 @@ mod tests {
             "Tr0ub4dor&3x",
             "k9[Qz2:LmP4xR7",
             "a[b_C:9xQ2LmP4",
+            // Not the hash mask's shape: upper-case or too few hex digits, or more
+            // after them.
+            "q7[EMP:2E51F438]",
+            "q7[EMP:2e51f43]",
+            "q7[EMP:2e51f438x9",
         ] {
             assert!(!is_placeholder(s.as_bytes()), "{s}");
         }
