@@ -1,7 +1,7 @@
 //! Fuzz target: the redactor over arbitrary bytes.
 //!
-//! Input: the first byte picks the settings (style, base64 decoding), the rest is a
-//! document — JSON when it parses, text otherwise.
+//! Input: the first byte picks the settings (style, base64 decoding, a user pattern),
+//! the rest is a document — JSON when it parses, text otherwise.
 //!
 //! Oracles:
 //! * nothing panics, whatever the input;
@@ -27,13 +27,15 @@ fuzz_target!(|data: &[u8]| {
         1 => MaskStyle::Partial,
         _ => MaskStyle::Hash,
     };
-    let Ok(redactor) = Redactor::builder()
+    let mut builder = Redactor::builder()
         .style(style)
         .hash_key(b"fuzz".to_vec())
         .decode_base64(selector & 4 != 0)
-        .field("pass*")
-        .build()
-    else {
+        .field("pass*");
+    if selector & 8 != 0 {
+        builder = builder.pattern("EMPLOYEE_ID", r"\bE-\d{6}\b");
+    }
+    let Ok(redactor) = builder.build() else {
         return;
     };
     match serde_json::from_slice::<serde_json::Value>(rest) {
