@@ -7,7 +7,7 @@
 //! `#![forbid(unsafe_code)]`. The tests hold every mask equal to the same class
 //! computed one byte at a time.
 
-use wide::u8x16;
+use wide::{CmpEq, CmpLt, i8x16};
 
 /// Bytes in a window.
 pub(crate) const WIDTH: usize = 64;
@@ -48,14 +48,16 @@ impl ByteMasks {
     /// Sets the bits of exactly 64 bytes, sixteen at a time.
     fn add_window(&mut self, window: &[u8]) {
         for (k, chunk) in window.chunks_exact(16).enumerate() {
-            let mut a = [0u8; 16];
-            a.copy_from_slice(chunk);
-            let v = u8x16::new(a);
+            let mut a = [0i8; 16];
+            for (d, s) in a.iter_mut().zip(chunk) {
+                *d = *s as i8;
+            }
+            let v = i8x16::new(a);
             let shift = 16 * k as u32;
             let digit = in_range(v, b'0', b'9');
             let colon = eq(v, b':');
             // Setting bit 5 lower-cases letters (and moves no other byte into `a`–`f`).
-            let hex_letter = in_range(v | u8x16::splat(0x20), b'a', b'f');
+            let hex_letter = in_range(v | i8x16::splat(0x20), b'a', b'f');
             self.digit |= bits(digit) << shift;
             self.cluster |= bits(digit | phone_punctuation(v)) << shift;
             self.colon |= bits(colon) << shift;
@@ -127,25 +129,29 @@ pub(crate) fn wide_mask(low: u64, high: u64) -> u128 {
 }
 
 /// The high bits of the bytes of `v` (all-ones or zero after a comparison).
-fn bits(v: u8x16) -> u64 {
+fn bits(v: i8x16) -> u64 {
     u64::from(v.move_mask() as u16)
 }
 
-fn eq(v: u8x16, b: u8) -> u8x16 {
-    v.cmp_eq(u8x16::splat(b))
+fn eq(v: i8x16, b: u8) -> i8x16 {
+    v.cmp_eq(i8x16::splat(b as i8))
 }
 
 /// Space, `(`, `)`, `+`, `-`, `.`: those in `(`..=`.` less `*` and `,`.
-fn phone_punctuation(v: u8x16) -> u8x16 {
+fn phone_punctuation(v: i8x16) -> i8x16 {
     let mid = in_range(v, b'(', b'.');
     (mid & !(eq(v, b'*') | eq(v, b','))) | eq(v, b' ')
 }
 
-/// Whether each byte of `v` lies in `lo..=hi`: `b - lo` wraps for bytes below `lo`, so
-/// it is at most `hi - lo` only for bytes in the range.
-fn in_range(v: u8x16, lo: u8, hi: u8) -> u8x16 {
-    let from_lo = v - u8x16::splat(lo);
-    from_lo.min(u8x16::splat(hi - lo)).cmp_eq(from_lo)
+/// Whether each byte of `v` lies in `lo..=hi`: adding `0x80 - lo` moves the range to
+/// the lowest signed values, `-128..=-128 + (hi - lo)`, and every byte outside it above
+/// them, so one signed comparison decides.
+fn in_range(v: i8x16, lo: u8, hi: u8) -> i8x16 {
+    let moved = v + i8x16::splat(0x80u8.wrapping_sub(lo) as i8);
+    let above = i8::MIN
+        .wrapping_add(hi.wrapping_sub(lo) as i8)
+        .wrapping_add(1);
+    moved.cmp_lt(i8x16::splat(above))
 }
 
 /// Bits `from..to` set (`from <= to <= 64`).

@@ -68,6 +68,8 @@
 //! `u64` in a value rewritten by [`Redactor::redact_value`] are re-serialized as floats.
 
 mod byte_masks;
+#[cfg(target_arch = "x86_64")]
+mod byte_masks_avx2;
 mod byte_walk;
 mod card;
 mod detector;

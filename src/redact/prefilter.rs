@@ -210,10 +210,35 @@ fn inside_word(t: &[u8], j: usize) -> bool {
 /// and two upper-case letters before two digits (an IBAN). In clean JSON the many
 /// short numbers (ids, prices, times, parts of UUIDs) are passed over without being
 /// visited.
+///
+/// With AVX2 (checked at run time, once per text) the masks are computed 32 bytes at a
+/// time from nibble tables ([`super::byte_masks_avx2`]), and the whole loop is compiled
+/// for that processor; the answer is the same.
 fn windows_may_match(t: &[u8]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if super::byte_masks_avx2::available() {
+        // SAFETY: `windows_may_match_avx2` needs AVX2, and the processor has it: checked
+        // just above. It is otherwise safe code.
+        #[allow(unsafe_code)]
+        return unsafe { windows_may_match_avx2(t) };
+    }
+    windows_may_match_with(t, ByteMasks::at)
+}
+
+/// [`windows_may_match`] compiled for AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn windows_may_match_avx2(t: &[u8]) -> bool {
+    windows_may_match_with(t, |t, i| super::byte_masks_avx2::masks_at(t, i))
+}
+
+/// [`windows_may_match`] with `masks_at` computing the masks of the window at an
+/// offset ([`ByteMasks::at`] or its AVX2 twin).
+#[inline(always)]
+fn windows_may_match_with(t: &[u8], masks_at: impl Fn(&[u8], usize) -> ByteMasks) -> bool {
     let mut n = Neighbourhood {
         prev: ByteMasks::default(),
-        cur: ByteMasks::at(t, 0),
+        cur: masks_at(t, 0),
         next: ByteMasks::default(),
     };
     // Where the run of cluster bytes that is open at the window's start began.
@@ -222,7 +247,7 @@ fn windows_may_match(t: &[u8]) -> bool {
     let (mut clusters_done, mut colons_done) = (0usize, 0usize);
     let mut i = 0;
     while i < t.len() {
-        n.next = ByteMasks::at(t, i + WIDTH);
+        n.next = masks_at(t, i + WIDTH);
         if n.iban_starts() != 0 {
             return true;
         }
@@ -579,6 +604,18 @@ mod tests {
             if !counts.is_empty() {
                 proptest::prop_assert!(r.may_match(t.as_bytes()), "text {t:?}");
             }
+        }
+
+        /// The loop over portable masks says what the one the processor gets says (on
+        /// a processor with AVX2, the AVX2 masks).
+        #[test]
+        fn portable_and_dispatched_windows_agree(s in text(), pad in 0usize..140) {
+            let t = format!("{}{s}", "~".repeat(pad));
+            proptest::prop_assert_eq!(
+                windows_may_match_with(t.as_bytes(), ByteMasks::at),
+                windows_may_match(t.as_bytes()),
+                "text {:?}", t
+            );
         }
 
         #[test]
