@@ -19,9 +19,12 @@
 
 use std::borrow::Cow;
 
+use super::json_string::{
+    decoded_prefix, escape_at, escaped_copy, push_escaped, quote, raw_end, special,
+};
 use super::key_context::KeyContext;
 use super::mask::MaskOut;
-use super::prefilter::{HI, LO};
+use super::repeated_document::RepeatedDocument;
 use super::walk::{MAX_NESTED_JSON, MIN_MASKED_DIGITS, Walk, looks_like_json};
 
 /// Why the byte walk handed a document back.
@@ -35,6 +38,19 @@ pub(crate) enum Bail {
 
 /// serde_json's nesting limit: deeper documents are its to refuse.
 const MAX_DEPTH: usize = 128;
+
+/// How many strings of a document are searched for as copies of later values: each
+/// search reads the rest of the document.
+const MAX_COPIES_TRIED: usize = 4;
+
+/// How many decoded bytes of such a string are searched for.
+const COPY_HEAD: usize = 32;
+
+#[cfg(test)]
+thread_local! {
+    /// How often a value took the redaction of a string that copied it.
+    static REPEATS_TAKEN: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
 
 /// Redacts the JSON document `input` under `ctx` (the context of the key it sits under).
 /// `Ok(None)` when nothing changed; findings go to `walk`.
@@ -52,6 +68,9 @@ pub(crate) fn document(
         changed: false,
         keywords: keyword_starts(walk, input),
         next_keyword: 0,
+        repeated: None,
+        nested_documents: 0,
+        copies_tried: 0,
     };
     walk_document(walk, text, ctx, &mut out, &Frame::ROOT)?;
     if !out.changed {
@@ -73,14 +92,15 @@ fn keyword_starts(walk: &Walk<'_>, input: &[u8]) -> Option<Vec<usize>> {
     walk.redactor.scanner.keywords.scanned_starts(input)
 }
 
-/// Walks `input`, a document at `frame`, writing its edits to `out`.
+/// Walks `input`, a document at `frame`, writing its edits to `out`; how deep its
+/// objects and arrays nest.
 fn walk_document(
     walk: &mut Walk<'_>,
     input: &str,
     ctx: &KeyContext,
     out: &mut Output<'_>,
     frame: &Frame<'_>,
-) -> Result<(), Bail> {
+) -> Result<usize, Bail> {
     let mut w = ByteWalk {
         walk,
         input: input.as_bytes(),
@@ -89,6 +109,7 @@ fn walk_document(
         out,
         frame,
         depth: 0,
+        deepest: 0,
         keys: Vec::new(),
         next_key: 0,
         escapes: Vec::new(),
@@ -99,7 +120,7 @@ fn walk_document(
     if w.pos != input.len() {
         return Err(Bail::Invalid);
     }
-    Ok(())
+    Ok(w.deepest)
 }
 
 /// The redacted document: the root input up to `copied`, with the edits so far.
@@ -115,6 +136,13 @@ struct Output<'x> {
     /// The first of `keywords` not before the string looked at last: strings come in
     /// order.
     next_keyword: usize,
+    /// A document redacted at a string of the root document that copies a later value,
+    /// for that value.
+    repeated: Option<RepeatedDocument>,
+    /// How many strings have been walked as JSON documents.
+    nested_documents: usize,
+    /// How many strings were searched for as later values.
+    copies_tried: usize,
 }
 
 impl Output<'_> {
@@ -134,6 +162,23 @@ impl Output<'_> {
             self.next_keyword += 1;
         }
         starts.get(self.next_keyword).is_some_and(|&at| at < end)
+    }
+
+    /// Where keywords start between `from` and `to` of the root input, counted from
+    /// `from`: the keywords of that stretch as a document of its own, which starts
+    /// with a bracket (no keyword holds one, so none reaches in from before).
+    fn keywords_between(&self, from: usize, to: usize) -> Option<Vec<usize>> {
+        let starts = self.keywords.as_ref()?;
+        let first = starts.partition_point(|&k| k < from);
+        let end = starts.partition_point(|&k| k < to);
+        Some(
+            starts
+                .get(first..end)
+                .unwrap_or(&[])
+                .iter()
+                .map(|k| k - from)
+                .collect(),
+        )
     }
 
     /// Copies the root input on to `to`, where an edit starts.
@@ -236,6 +281,8 @@ struct ByteWalk<'a, 'r, 'x> {
     out: &'a mut Output<'x>,
     frame: &'a Frame<'a>,
     depth: usize,
+    /// The greatest `depth` so far.
+    deepest: usize,
     /// What recent keys say ([`KEYS_KEPT`] of them): records repeat their keys, and
     /// working a key out costs more than comparing it.
     keys: Vec<(KeyName, KeyVerdict)>,
@@ -317,6 +364,14 @@ impl<'a> ByteWalk<'a, '_, '_> {
     }
 
     fn value(&mut self, ctx: &KeyContext) -> Result<(), Bail> {
+        let repeat = match self.peek() {
+            Some(b'{' | b'[') => self.repeats_a_document(ctx),
+            Some(b'"') => self.copy_of_a_later_value(ctx),
+            _ => false,
+        };
+        if repeat {
+            return Ok(());
+        }
         match self.peek() {
             Some(b'{') => self.object(),
             Some(b'[') => self.array(ctx),
@@ -353,6 +408,7 @@ impl<'a> ByteWalk<'a, '_, '_> {
         if self.depth > MAX_DEPTH {
             return Err(Bail::Unsupported);
         }
+        self.deepest = self.deepest.max(self.depth);
         self.pos += 1;
         self.skip_whitespace();
         Ok(self.peek() == Some(close) && self.leave())
@@ -519,6 +575,7 @@ impl<'a> ByteWalk<'a, '_, '_> {
     /// A string (its token starting at `start`, just read) whose content `s` looks like
     /// JSON: walked as a document of its own, written through into this string.
     fn nested_document(&mut self, start: usize, s: &str, ctx: &KeyContext) {
+        self.out.nested_documents += 1;
         let escapes = Escapes {
             content_start: start + 1,
             points: std::mem::take(&mut self.escapes),
@@ -533,7 +590,7 @@ impl<'a> ByteWalk<'a, '_, '_> {
         let done = walk_document(&mut inner, s, ctx, self.out, &frame);
         self.escapes = escapes.points;
         match done {
-            Ok(()) => self.walk.absorb(inner),
+            Ok(_) => self.walk.absorb(inner),
             // Not JSON after all, or not for this walk: what it wrote is undone, and
             // the `Value` walk decides.
             Err(_) => {
@@ -544,6 +601,118 @@ impl<'a> ByteWalk<'a, '_, '_> {
                 }
             }
         }
+    }
+
+    /// At a string of the root document (the read position at its opening quote) that
+    /// holds a JSON document spelled out again by a later value (see
+    /// [`RepeatedDocument`]): redacts that value's bytes once, writes the redaction
+    /// escaped into the string, steps over the string and remembers the redaction for
+    /// the value. `false` (nothing done) when the string is not such a copy.
+    fn copy_of_a_later_value(&mut self, ctx: &KeyContext) -> bool {
+        let input = self.input;
+        let content = self.pos + 1;
+        if self.frame.levels != 0
+            || self.out.copies_tried >= MAX_COPIES_TRIED
+            || !matches!(input.get(content), Some(b'{' | b'['))
+        {
+            return false;
+        }
+        self.out.copies_tried += 1;
+        // Where the value may be: its first bytes, searched for after them.
+        let Ok(head) = decoded_prefix(input, content, COPY_HEAD) else {
+            return false;
+        };
+        let after = content + head.len();
+        let Some(at) = input
+            .get(after..)
+            .and_then(|rest| memchr::memmem::find(rest, &head))
+            .map(|k| after + k)
+        else {
+            return false;
+        };
+        let copy = input
+            .get(content..)
+            .zip(input.get(at..))
+            .and_then(|(raw, plain)| escaped_copy(raw, plain));
+        let Some((len, raw_len)) = copy else {
+            return false;
+        };
+        let close = content + raw_len;
+        let Some(plain) = self.text.get(at..at + len).filter(|_| at > close) else {
+            return false;
+        };
+        if !looks_like_json(plain) || !self.walk.worth_scanning(plain, ctx) {
+            return false;
+        }
+        let mut out = Output {
+            root: plain.as_bytes(),
+            buf: Vec::new(),
+            copied: 0,
+            changed: false,
+            keywords: self.out.keywords_between(at, at + len),
+            next_keyword: 0,
+            repeated: None,
+            nested_documents: 0,
+            copies_tried: MAX_COPIES_TRIED,
+        };
+        let mut inner = self.walk.nested();
+        let deepest = walk_document(&mut inner, plain, ctx, &mut out, &Frame::ROOT);
+        let Ok(deepest) = deepest.map_err(drop).and_then(|d| {
+            // Depth would matter for strings walked as JSON inside.
+            if out.nested_documents == 0 {
+                Ok(d)
+            } else {
+                Err(())
+            }
+        }) else {
+            return false;
+        };
+        let redacted = out.changed.then(|| {
+            let mut buf = out.buf;
+            buf.extend_from_slice(plain.as_bytes().get(out.copied..).unwrap_or(&[]));
+            buf
+        });
+        if let Some(redacted) = &redacted {
+            self.out.copy_to(self.pos);
+            self.out.buf.push(b'"');
+            push_escaped(&mut self.out.buf, redacted, 1);
+            self.out.buf.push(b'"');
+            self.out.copied = close + 1;
+        }
+        self.out.repeated = Some(RepeatedDocument::new(
+            at,
+            len,
+            *ctx,
+            deepest,
+            redacted,
+            inner.record(),
+        ));
+        self.walk.absorb(inner);
+        self.pos = close + 1;
+        true
+    }
+
+    /// Whether the value at the read position is the one a string before it copied
+    /// ([`copy_of_a_later_value`](Self::copy_of_a_later_value)): if so, its redaction
+    /// is written and counted again, and the value is stepped over.
+    fn repeats_a_document(&mut self, ctx: &KeyContext) -> bool {
+        let Some(doc) = self.out.repeated.take() else {
+            return false;
+        };
+        if self.frame.levels != 0 || !doc.is_at(self.pos, ctx, self.depth, MAX_DEPTH) {
+            self.out.repeated = Some(doc);
+            return false;
+        }
+        #[cfg(test)]
+        REPEATS_TAKEN.with(|n| n.set(n.get() + 1));
+        if let Some(redacted) = doc.redacted() {
+            self.out.copy_to(self.pos);
+            self.out.buf.extend_from_slice(redacted);
+            self.out.copied = self.pos + doc.len();
+        }
+        self.walk.replay(doc.found());
+        self.pos += doc.len();
+        true
     }
 
     /// Replaces the input from `start` to the read position with `text` as a JSON
@@ -637,7 +806,9 @@ impl<'a> ByteWalk<'a, '_, '_> {
             self.pos = i + 1;
             return text.get(start..i).map(Cow::Borrowed).ok_or(Bail::Invalid);
         }
-        let mut decoded = String::with_capacity(i - start + 16);
+        // Sized once: a long string with many escapes (a document's text copy) would
+        // otherwise be copied over and over as it grows.
+        let mut decoded = String::with_capacity(raw_end(input, i).unwrap_or(i) - start);
         decoded.push_str(text.get(start..i).ok_or(Bail::Invalid)?);
         loop {
             match input.get(i) {
@@ -649,22 +820,8 @@ impl<'a> ByteWalk<'a, '_, '_> {
                 _ => return Err(Bail::Invalid),
             }
             let before = decoded.len();
-            let used = match input.get(i + 1).copied().ok_or(Bail::Invalid)? {
-                b'"' => simple(&mut decoded, '"'),
-                b'\\' => simple(&mut decoded, '\\'),
-                b'/' => simple(&mut decoded, '/'),
-                b'b' => simple(&mut decoded, '\u{8}'),
-                b'f' => simple(&mut decoded, '\u{c}'),
-                b'n' => simple(&mut decoded, '\n'),
-                b'r' => simple(&mut decoded, '\r'),
-                b't' => simple(&mut decoded, '\t'),
-                b'u' => {
-                    let (c, used) = unicode_escape(input.get(i + 2..).unwrap_or(&[]))?;
-                    decoded.push(c);
-                    2 + used
-                }
-                _ => return Err(Bail::Invalid),
-            };
+            let (c, used) = escape_at(input, i)?;
+            decoded.push(c);
             self.escapes.push(EscapePoint {
                 decoded: before,
                 decoded_len: decoded.len() - before,
@@ -676,112 +833,6 @@ impl<'a> ByteWalk<'a, '_, '_> {
             decoded.push_str(text.get(i..next).ok_or(Bail::Invalid)?);
             i = next;
         }
-    }
-}
-
-/// Pushes the character of a two-byte escape; the bytes used.
-fn simple(decoded: &mut String, c: char) -> usize {
-    decoded.push(c);
-    2
-}
-
-/// The first byte at or after `from` that a string's content cannot hold as it is: a
-/// quote, a backslash or a control character. Eight bytes at a time: the lowest byte a
-/// has-zero test flags is always a true match, so the first match is exact.
-fn special(bytes: &[u8], mut from: usize) -> Option<usize> {
-    while let Some(word) = bytes.get(from..from + 8) {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(word);
-        let x = u64::from_le_bytes(w);
-        let zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
-        let found = zero(x ^ (LO * u64::from(b'"')))
-            | zero(x ^ (LO * u64::from(b'\\')))
-            | x.wrapping_sub(LO * 0x20) & !x & HI;
-        if found != 0 {
-            return Some(from + (found.trailing_zeros() / 8) as usize);
-        }
-        from += 8;
-    }
-    bytes
-        .get(from..)?
-        .iter()
-        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-        .map(|p| from + p)
-}
-
-/// The four hex digits of a `\u` escape (after the `u`), and a low surrogate's escape
-/// after a high one; the character and the bytes used. Lone surrogates are serde_json's
-/// to judge.
-fn unicode_escape(rest: &[u8]) -> Result<(char, usize), Bail> {
-    let hex = |at: usize| -> Result<u32, Bail> {
-        let digits = rest.get(at..at + 4).ok_or(Bail::Invalid)?;
-        let text = std::str::from_utf8(digits).map_err(|_| Bail::Invalid)?;
-        if !digits.iter().all(u8::is_ascii_hexdigit) {
-            return Err(Bail::Invalid);
-        }
-        u32::from_str_radix(text, 16).map_err(|_| Bail::Invalid)
-    };
-    let first = hex(0)?;
-    match first {
-        0xD800..=0xDBFF => {
-            if rest.get(4..6) != Some(b"\\u") {
-                return Err(Bail::Unsupported);
-            }
-            let second = hex(6)?;
-            if !(0xDC00..=0xDFFF).contains(&second) {
-                return Err(Bail::Unsupported);
-            }
-            let c = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
-            Ok((char::from_u32(c).ok_or(Bail::Invalid)?, 10))
-        }
-        0xDC00..=0xDFFF => Err(Bail::Unsupported),
-        c => Ok((char::from_u32(c).ok_or(Bail::Invalid)?, 4)),
-    }
-}
-
-/// Appends `bytes` escaped as serde_json escapes string content, `levels` times over
-/// (once per string the text sits in).
-fn push_escaped(out: &mut Vec<u8>, bytes: &[u8], levels: u8) {
-    let Some(inner) = levels.checked_sub(1) else {
-        out.extend_from_slice(bytes);
-        return;
-    };
-    let hex = |n: u8| {
-        b"0123456789abcdef"
-            .get(usize::from(n))
-            .copied()
-            .unwrap_or(b'0')
-    };
-    let mut from = 0;
-    while let Some(i) = special(bytes, from) {
-        out.extend_from_slice(bytes.get(from..i).unwrap_or(&[]));
-        let b = bytes.get(i).copied().unwrap_or(0);
-        let unicode = [b'\\', b'u', b'0', b'0', hex(b >> 4), hex(b & 0xf)];
-        let escape: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0x08 => b"\\b",
-            0x0c => b"\\f",
-            _ => &unicode,
-        };
-        push_escaped(out, escape, inner);
-        from = i + 1;
-    }
-    out.extend_from_slice(bytes.get(from..).unwrap_or(&[]));
-}
-
-/// A quote as it is written `levels` strings deep (documents nest at most
-/// [`MAX_NESTED_JSON`] strings deep).
-const _: () = assert!(MAX_NESTED_JSON <= 3);
-fn quote(levels: u8) -> &'static [u8] {
-    match levels {
-        0 => b"\"",
-        1 => b"\\\"",
-        2 => b"\\\\\\\"",
-        _ => b"\\\\\\\\\\\\\\\"",
     }
 }
 
@@ -1094,15 +1145,87 @@ mod tests {
         }
     }
 
+    /// How often a value took the redaction of a string that copied it, on this thread.
+    fn repeats_taken() -> usize {
+        super::REPEATS_TAKEN.with(std::cell::Cell::get)
+    }
+
+    /// A tool result as rmcp sends one: `structuredContent` and its text copy.
+    fn tool_result(structured: &Value) -> Vec<u8> {
+        let doc = json!({
+            "jsonrpc": "2.0",
+            "id": 7,
+            "result": {
+                "content": [{"type": "text", "text": structured.to_string()}],
+                "structuredContent": structured,
+                "isError": false
+            }
+        });
+        serde_json::to_vec(&doc).unwrap()
+    }
+
     #[test]
-    fn string_ends_are_found_eight_bytes_at_a_time_and_after() {
-        let text = b"abcdefgh\\ijklmnopqrstu\"\x01";
-        assert_eq!(super::special(text, 0), Some(8));
-        assert_eq!(super::special(text, 9), Some(22));
-        assert_eq!(super::special(text, 23), Some(23));
-        assert_eq!(super::special(text, 24), None);
-        assert_eq!(super::special(b"\xc3\xa9abcdefghijk", 0), None);
-        assert_eq!(super::special(b"", 0), None);
+    fn structured_content_takes_the_redaction_of_its_text_copy() {
+        let r = Redactor::default();
+        let structured = json!({"rows": [
+            {"card": "4111 1111 1111 1111", "ssn": "536-22-1234", "note": "say \"hi\"\n"},
+            {"card": 5555555555554444u64, "email": "ann@example.com", "id": 12}
+        ]});
+        let doc = tool_result(&structured);
+        let before = repeats_taken();
+        let out = r.redact_json_bytes(&doc).unwrap().unwrap();
+        assert_eq!(repeats_taken(), before + 1);
+        let v: Value = serde_json::from_slice(&out.bytes).unwrap();
+        let sc = &v["result"]["structuredContent"];
+        assert_eq!(sc["rows"][0]["card"], "[REDACTED:CREDIT_CARD]");
+        assert_eq!(sc["rows"][1]["card"], "[REDACTED:CREDIT_CARD]");
+        assert_eq!(sc["rows"][0]["note"], "say \"hi\"\n");
+        let text = v["result"]["content"][0]["text"].as_str().unwrap();
+        assert_eq!(serde_json::from_str::<Value>(text).unwrap(), *sc);
+        // Each copy is counted where it is.
+        let mut found = sorted(&out.findings);
+        found.sort();
+        let at = |loc: &str| found.iter().filter(|f| f.1.starts_with(loc)).count();
+        assert_eq!(at("/result/structuredContent/rows/"), 4);
+        assert_eq!(at("/result/content/0/text/rows/"), 4);
+        assert!(
+            found
+                .iter()
+                .any(|f| f.1 == "/result/structuredContent/rows/1/email")
+        );
+        assert_same(&r, &doc);
+        assert_eq!(repeats_taken(), before + 3);
+    }
+
+    #[test]
+    fn a_copy_that_is_not_spelled_as_the_walk_escapes_is_walked_as_usual() {
+        let r = Redactor::default();
+        let structured = json!({"url": "a/b", "card": "4111 1111 1111 1111"});
+        let doc = String::from_utf8(tool_result(&structured)).unwrap();
+        // `\/` is a valid escape the walk never writes.
+        let doc = doc.replacen("a/b", "a\\/b", 1);
+        let before = repeats_taken();
+        assert_same(&r, doc.as_bytes());
+        assert_eq!(repeats_taken(), before);
+    }
+
+    #[test]
+    fn a_copy_under_another_context_or_holding_json_is_not_reused() {
+        let r = Redactor::default();
+        let before = repeats_taken();
+        // An array takes the context of its key: a bare 9-digit number is an SSN under
+        // `ssn` only.
+        let doc = br#"{"ssn":"[536221234]","other":[536221234]}"#;
+        assert_same(&r, doc);
+        let out = r.redact_json_bytes(doc).unwrap().unwrap();
+        assert_eq!(
+            serde_json::from_slice::<Value>(&out.bytes).unwrap(),
+            json!({"ssn": "[\"[REDACTED:US_SSN]\"]", "other": [536221234u64]})
+        );
+        // JSON in a string of the copy sits one string deeper than in the value.
+        let inner = json!({"t": json!({"card": "4111 1111 1111 1111"}).to_string()});
+        assert_same(&r, &tool_result(&inner));
+        assert_eq!(repeats_taken(), before);
     }
 
     fn leaf() -> impl Strategy<Value = Value> {
@@ -1156,6 +1279,22 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn a_value_after_its_copy_in_a_string_is_redacted_as_both_would_be(
+            v in doc(),
+            copy_key in prop_oneof![Just("a"), Just("ssn"), Just("text")],
+            value_key in prop_oneof![Just("b"), Just("phone"), Just("z")],
+        ) {
+            let doc = json!({ copy_key: v.to_string(), value_key: v });
+            for r in [
+                Redactor::default(),
+                Redactor::builder().field("secret*").pattern("WORD", "ex[a-z]+").build().unwrap(),
+            ] {
+                assert_same(&r, &serde_json::to_vec(&doc).unwrap());
+                assert_same(&r, &tool_result(&v));
+            }
+        }
 
         #[test]
         fn byte_walk_agrees_with_the_value_walk(v in doc(), pretty in any::<bool>()) {

@@ -11,7 +11,7 @@ use super::secrets::generic::{self, KeyStrength};
 use super::{ip, phone, ssn};
 
 /// What the JSON key of a string says about its content.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct KeyContext {
     pub(crate) ssn: bool,
     pub(crate) phone: bool,

@@ -41,6 +41,15 @@ pub(crate) struct Walk<'r> {
     pub(crate) spans: Vec<Span>,
 }
 
+/// What a walk found ([`Walk::record`]), with the pointer it was found under.
+#[derive(Debug, Clone)]
+pub(crate) struct FoundRecord {
+    pointer: String,
+    findings: Findings,
+    tally: Vec<(FoundKind, u64)>,
+    found: u64,
+}
+
 /// A finding's type before it is named: a span's, or a field rule's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum FoundKind {
@@ -86,6 +95,39 @@ impl<'r> Walk<'r> {
     }
 
     /// Records `count` values of `kind` masked at the current location.
+    /// What this walk found so far, to be found again where the document it walked
+    /// repeats (see [`replay`](Self::replay)).
+    pub(crate) fn record(&self) -> FoundRecord {
+        FoundRecord {
+            pointer: self.pointer.clone(),
+            findings: self.findings.clone(),
+            tally: self.tally.clone(),
+            found: self.found,
+        }
+    }
+
+    /// Counts what `record` holds again, at this walk's pointer: locations under the
+    /// recorded pointer move under this one.
+    pub(crate) fn replay(&mut self, record: &FoundRecord) {
+        for f in record.findings.iter() {
+            let rest = f
+                .location
+                .strip_prefix(record.pointer.as_str())
+                .filter(|rest| rest.is_empty() || rest.starts_with('/'));
+            match rest {
+                Some(rest) => {
+                    let moved = format!("{}{rest}", self.pointer);
+                    self.findings.add(f.kind.clone(), &moved, f.count);
+                }
+                None => self.findings.add(f.kind.clone(), &f.location, f.count),
+            }
+        }
+        for &(kind, count) in &record.tally {
+            self.count(kind, count);
+        }
+        self.found = self.found.saturating_add(record.found);
+    }
+
     pub(crate) fn add(&mut self, kind: FoundKind, count: u64) {
         self.found = self.found.saturating_add(count);
         if self.locations {
