@@ -3,9 +3,9 @@
 //! of shifts and ands on them, instead of visiting bytes one by one.
 //!
 //! The classes are computed sixteen bytes at a time with [`wide`]'s portable vectors
-//! (SSE2 on x86-64, NEON on AArch64, plain arrays elsewhere), so this crate keeps
-//! `#![forbid(unsafe_code)]`. The tests hold every mask equal to the same class
-//! computed one byte at a time.
+//! (SSE2 on x86-64, NEON on AArch64, plain arrays elsewhere), in safe code; processors
+//! with AVX2 get the same masks from [`super::byte_masks_avx2`]. The tests hold every
+//! mask equal to the same class computed one byte at a time.
 
 use wide::{CmpEq, CmpLt, i8x16};
 
