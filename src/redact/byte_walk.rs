@@ -304,13 +304,19 @@ struct KeyName {
 impl KeyName {
     /// The quick part of `key`, to look it up by.
     fn new(key: &str) -> KeyName {
-        let mut head = [0u8; 8];
-        for (d, s) in head.iter_mut().zip(key.as_bytes()) {
-            *d = *s;
-        }
+        // A fixed-size read where the key is long enough; byte by byte otherwise (a
+        // copy of a length known only at run time is a call to `memcpy`).
+        let bytes = key.as_bytes();
+        let head = match bytes.first_chunk::<8>() {
+            Some(first) => u64::from_le_bytes(*first),
+            None => bytes
+                .iter()
+                .rev()
+                .fold(0u64, |head, &b| head << 8 | u64::from(b)),
+        };
         KeyName {
             len: key.len(),
-            head: u64::from_le_bytes(head),
+            head,
             full: Box::default(),
         }
     }
