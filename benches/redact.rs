@@ -6,6 +6,9 @@
 //!   through `redact_json_bytes` (the byte walk: read, scan, mask, splice into a copy);
 //! * `pii_dense_64k_counts`: the same through `redact_json_counts` (findings counted by
 //!   type, no JSON pointers), which is what the layer runs;
+//! * `pii_dense_64k_no_copy_counts`: 64 KB of the same records as `structuredContent`
+//!   only, with a one-line text summary instead of the copy (a server that sends no
+//!   copy, or one spelled differently, such as pretty-printed), counted by type;
 //! * `sse_event_4k`: one 4 KB SSE-sized JSON-RPC result with a few values to mask.
 
 use std::hint::black_box;
@@ -47,19 +50,25 @@ fn pii_record(i: usize) -> Value {
 }
 
 /// An MCP `tools/call` result of at least `size` bytes: records as structuredContent and
-/// the serialized copy as text content.
-fn tool_result(size: usize, record: fn(usize) -> Value) -> Vec<u8> {
+/// the serialized copy as text content (as rmcp's `CallToolResult::structured` sends
+/// it), or a one-line summary instead of the copy.
+fn tool_result(size: usize, record: fn(usize) -> Value, copy: bool) -> Vec<u8> {
     let mut rows = Vec::new();
     let mut i = 0;
     loop {
         rows.push(record(i));
         i += 1;
         let structured = json!({ "rows": rows });
+        let text = if copy {
+            structured.to_string()
+        } else {
+            format!("{i} rows")
+        };
         let doc = json!({
             "jsonrpc": "2.0",
             "id": 7,
             "result": {
-                "content": [{"type": "text", "text": structured.to_string()}],
+                "content": [{"type": "text", "text": text}],
                 "structuredContent": structured,
                 "isError": false
             }
@@ -75,9 +84,9 @@ fn bench(c: &mut Criterion) {
     let redactor = Redactor::default();
     let mut group = c.benchmark_group("redact");
     let cases = [
-        ("clean_json_64k", tool_result(64 * 1024, clean_record)),
-        ("pii_dense_64k", tool_result(64 * 1024, pii_record)),
-        ("sse_event_4k", tool_result(4 * 1024, pii_record)),
+        ("clean_json_64k", tool_result(64 * 1024, clean_record, true)),
+        ("pii_dense_64k", tool_result(64 * 1024, pii_record, true)),
+        ("sse_event_4k", tool_result(4 * 1024, pii_record, true)),
     ];
     for (name, doc) in &cases {
         group.throughput(Throughput::Bytes(doc.len() as u64));
@@ -90,6 +99,11 @@ fn bench(c: &mut Criterion) {
             });
         }
     }
+    let no_copy = tool_result(64 * 1024, pii_record, false);
+    group.throughput(Throughput::Bytes(no_copy.len() as u64));
+    group.bench_function("pii_dense_64k_no_copy_counts", |b| {
+        b.iter(|| redactor.redact_json_counts(black_box(&no_copy)).unwrap());
+    });
     group.finish();
 }
 
