@@ -168,9 +168,24 @@ impl Cluster {
                 matches!(byte(k), b'-' | b'.') && before(t, k).is_some_and(|b| b.is_ascii_digit())
             })
         };
+        // A decimal number with a long fraction (`32.989999999999995`, a float price):
+        // the scanner's groups stop at the point and the fraction lies inside a word, so
+        // only the integer part could match, and fewer than eight digits cannot.
+        let short_decimal = || {
+            let mut seps = separators.clone();
+            match (seps.next(), seps.next()) {
+                (Some(k), None) => {
+                    byte(k) == b'.' && k - j < 8 && end - (k + 1) > MAX_DOTTED_GROUP as usize
+                }
+                _ => false,
+            }
+        };
+        let plain = !after_escape(t, j);
         Cluster {
             end,
-            worth_cutting: enough_digits && !(!after_escape(t, j) && inside_word(t, j) && joined()),
+            worth_cutting: enough_digits
+                && !(plain && inside_word(t, j) && joined())
+                && !(plain && short_decimal()),
         }
     }
 }
@@ -506,6 +521,39 @@ mod tests {
         assert!(may("PassWord"));
         assert!(may("X-Api-Key"));
         assert!(!may("GHP_"));
+    }
+
+    #[test]
+    fn a_decimal_with_a_long_fraction_is_passed_over_unless_its_integer_part_could_match() {
+        let r = crate::Redactor::default();
+        let ctx = crate::redact::key_context::KeyContext::default();
+        for clean in [
+            "{\"price\":32.989999999999995}",
+            "x 1.2345678 y",
+            "4111111.1111111",
+        ] {
+            assert!(!r.may_match(clean.as_bytes()), "{clean}");
+        }
+        // A card as the integer part is found, and passes.
+        let card = "4111111111111111.1234567";
+        assert!(!r.mask_text(card, &ctx).1.is_empty());
+        assert!(r.may_match(card.as_bytes()));
+        // The cluster from the first digit on is still cut and validated with an
+        // eight-digit integer part, a short fraction (its groups go on), more groups, or
+        // after a JSON escape (read differently once decoded).
+        let cut = |t: &str| {
+            let j = t.bytes().position(|b| b.is_ascii_digit()).unwrap();
+            Cluster::at(t.as_bytes(), j).worth_cutting
+        };
+        assert!(!cut("4111111.1111111"));
+        for text in [
+            "41111111.1111111",
+            "4111111.411111",
+            "4111111.1111111-1111-1111",
+            "\\n4111111.1111111",
+        ] {
+            assert!(cut(text), "{text}");
+        }
     }
 
     /// Text built from the pieces detectors look for.
