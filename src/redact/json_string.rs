@@ -43,14 +43,8 @@ pub(crate) fn escape_at(bytes: &[u8], i: usize) -> Result<(char, usize), Bail> {
 /// quote, a backslash or a control character. Eight bytes at a time: the lowest byte a
 /// has-zero test flags is always a true match, so the first match is exact.
 pub(crate) fn special(bytes: &[u8], mut from: usize) -> Option<usize> {
-    while let Some(word) = bytes.get(from..from + 8) {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(word);
-        let x = u64::from_le_bytes(w);
-        let zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
-        let found = zero(x ^ (LO * u64::from(b'"')))
-            | zero(x ^ (LO * u64::from(b'\\')))
-            | x.wrapping_sub(LO * 0x20) & !x & HI;
+    while let Some(x) = word_at(bytes, from) {
+        let found = specials_in(x);
         if found != 0 {
             return Some(from + (found.trailing_zeros() / 8) as usize);
         }
@@ -59,8 +53,36 @@ pub(crate) fn special(bytes: &[u8], mut from: usize) -> Option<usize> {
     bytes
         .get(from..)?
         .iter()
-        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        .position(|&b| is_special(b))
         .map(|p| from + p)
+}
+
+/// How many low bytes of a word come before the lowest byte flagged in `flags` (any
+/// bit of a byte flags it): 8 when none is.
+fn plain_bytes(flags: u64) -> usize {
+    (flags.trailing_zeros() / 8) as usize
+}
+
+/// Whether a string's content cannot hold `b` as it is.
+fn is_special(b: u8) -> bool {
+    b == b'"' || b == b'\\' || b < 0x20
+}
+
+/// The eight bytes at `from`, little-endian, if there are eight.
+fn word_at(bytes: &[u8], from: usize) -> Option<u64> {
+    bytes
+        .get(from..)?
+        .first_chunk::<8>()
+        .map(|w| u64::from_le_bytes(*w))
+}
+
+/// The high bit of each byte of `x` that [`is_special`], and perhaps of bytes above the
+/// lowest such one (a has-zero test's borrow): zero exactly when none is.
+fn specials_in(x: u64) -> u64 {
+    let zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
+    zero(x ^ (LO * u64::from(b'"')))
+        | zero(x ^ (LO * u64::from(b'\\')))
+        | x.wrapping_sub(LO * 0x20) & !x & HI
 }
 
 /// The four hex digits of a `\u` escape (after the `u`), and a low surrogate's escape
@@ -100,15 +122,33 @@ pub(crate) fn push_escaped(out: &mut Vec<u8>, bytes: &[u8], levels: u8) {
         out.extend_from_slice(bytes);
         return;
     };
+    out.reserve(bytes.len());
     let mut from = 0;
-    while let Some(i) = special(bytes, from) {
-        out.extend_from_slice(bytes.get(from..i).unwrap_or(&[]));
-        let (escape, len) = escaped(bytes.get(i).copied().unwrap_or(0));
-        let escape = escape.get(..len).unwrap_or(&[]);
-        push_escaped(out, escape, inner);
-        from = i + 1;
+    loop {
+        // A word at a time up to the next byte that needs an escape: the whole word is
+        // stored and what lies past that byte dropped, since a copy of a fixed size is a
+        // store where one of a length known only at run time is a call.
+        if let Some(x) = word_at(bytes, from) {
+            let plain = plain_bytes(specials_in(x));
+            let len = out.len();
+            out.extend_from_slice(&x.to_le_bytes());
+            out.truncate(len + plain);
+            from += plain;
+            if plain == 8 {
+                continue;
+            }
+        }
+        let Some(&b) = bytes.get(from) else {
+            return;
+        };
+        if is_special(b) {
+            let (escape, len) = escaped(b);
+            push_escaped(out, escape.get(..len).unwrap_or(&[]), inner);
+        } else {
+            out.push(b);
+        }
+        from += 1;
     }
-    out.extend_from_slice(bytes.get(from..).unwrap_or(&[]));
 }
 
 /// How serde_json escapes `b`, a byte [`special`] stops at: the bytes, and how many.
@@ -141,28 +181,36 @@ fn escaped(b: u8) -> ([u8; 6], usize) {
 pub(crate) fn escaped_copy(raw: &[u8], plain: &[u8]) -> Option<(usize, usize)> {
     let (mut r, mut p) = (0usize, 0usize);
     loop {
-        let next = special(plain, p).unwrap_or(plain.len());
-        let segment = plain.get(p..next)?;
-        match raw.get(r..r + segment.len()) {
-            Some(same) if same == segment => {
-                r += segment.len();
-                p = next;
-            }
-            _ => {
-                // The string may close inside this segment; nothing else may differ.
-                let rest = raw.get(r..)?;
-                let k = memchr::memchr(b'"', rest.get(..segment.len().min(rest.len()))?)?;
-                return (rest.get(..k)? == segment.get(..k)?).then_some((p + k, r + k));
+        // A word at a time up to the first byte that differs or needs an escape.
+        if let (Some(x), Some(y)) = (word_at(raw, r), word_at(plain, p)) {
+            let same = plain_bytes(specials_in(y) | (x ^ y));
+            r += same;
+            p += same;
+            if same == 8 {
+                continue;
             }
         }
-        if raw.get(r) == Some(&b'"') {
+        let c = *raw.get(r)?;
+        if c == b'"' {
             return Some((p, r));
         }
-        let (escape, len) = escaped(*plain.get(p)?);
-        if raw.get(r..r + len)? != escape.get(..len)? {
+        let b = *plain.get(p)?;
+        if is_special(b) {
+            let (escape, len) = escaped(b);
+            let same = raw
+                .get(r..r + len)?
+                .iter()
+                .zip(escape)
+                .all(|(x, y)| *x == y);
+            if !same {
+                return None;
+            }
+            r += len;
+        } else if c == b {
+            r += 1;
+        } else {
             return None;
         }
-        r += len;
         p += 1;
     }
 }
