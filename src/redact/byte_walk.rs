@@ -9,7 +9,10 @@
 //! A string that holds JSON is decoded once and walked as a document of its own, whose
 //! edits are written straight through into the outer string: its offsets map back
 //! through the escapes it was decoded from, and what it writes is escaped once more per
-//! level. So the outer string keeps its own escapes too, and is never re-encoded.
+//! level. So the outer string keeps its own escapes too, and is never re-encoded. A
+//! string of the root document whose document a later value spells out again (a tool
+//! result's text copy of its `structuredContent`) is redacted once for both
+//! ([`RepeatedDocument`]).
 //!
 //! What the byte walk does not take on itself it hands back ([`Bail`]), and the caller
 //! redoes that document with the `Value` walk: a key that holds PII (masking it can make
