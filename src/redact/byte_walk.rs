@@ -688,14 +688,14 @@ impl<'a> ByteWalk<'a, '_, '_> {
             self.out.buf.push(b'"');
             self.out.copied = close + 1;
         }
-        self.out.repeated = Some(RepeatedDocument::new(
+        self.out.repeated = Some(RepeatedDocument {
             at,
             len,
-            *ctx,
+            ctx: *ctx,
             deepest,
             redacted,
-            inner.record(),
-        ));
+            found: inner.record(),
+        });
         self.walk.absorb(inner);
         self.pos = close + 1;
         true
@@ -714,13 +714,13 @@ impl<'a> ByteWalk<'a, '_, '_> {
         }
         #[cfg(test)]
         REPEATS_TAKEN.with(|n| n.set(n.get() + 1));
-        if let Some(redacted) = doc.redacted() {
+        if let Some(redacted) = &doc.redacted {
             self.out.copy_to(self.pos);
             self.out.buf.extend_from_slice(redacted);
-            self.out.copied = self.pos + doc.len();
+            self.out.copied = self.pos + doc.len;
         }
-        self.walk.replay(doc.found());
-        self.pos += doc.len();
+        self.walk.replay(&doc.found);
+        self.pos += doc.len;
         true
     }
 

@@ -28,58 +28,23 @@ use super::walk::FoundRecord;
 #[derive(Debug)]
 pub(crate) struct RepeatedDocument {
     /// Where the value starts in the root input.
-    at: usize,
+    pub(crate) at: usize,
     /// Its length in bytes.
-    len: usize,
+    pub(crate) len: usize,
     /// The context of the key the string sat under.
-    ctx: KeyContext,
+    pub(crate) ctx: KeyContext,
     /// How deep its objects and arrays nest.
-    deepest: usize,
+    pub(crate) deepest: usize,
     /// The value redacted; `None` when nothing in it changed.
-    redacted: Option<Vec<u8>>,
+    pub(crate) redacted: Option<Vec<u8>>,
     /// What its redaction found.
-    found: FoundRecord,
+    pub(crate) found: FoundRecord,
 }
 
 impl RepeatedDocument {
-    /// The document `at..at + len` of the root input, walked under `ctx` with its
-    /// containers `deepest` levels deep: `redacted` and what was `found`.
-    pub(crate) fn new(
-        at: usize,
-        len: usize,
-        ctx: KeyContext,
-        deepest: usize,
-        redacted: Option<Vec<u8>>,
-        found: FoundRecord,
-    ) -> RepeatedDocument {
-        RepeatedDocument {
-            at,
-            len,
-            ctx,
-            deepest,
-            redacted,
-            found,
-        }
-    }
-
     /// Whether the value starting at `pos`, under `ctx` and inside containers `depth`
     /// deep, is the document and takes its redaction as it is.
     pub(crate) fn is_at(&self, pos: usize, ctx: &KeyContext, depth: usize, max: usize) -> bool {
         self.at == pos && self.ctx == *ctx && depth + self.deepest <= max
-    }
-
-    /// Its length in bytes.
-    pub(crate) fn len(&self) -> usize {
-        self.len
-    }
-
-    /// The value redacted; `None` when nothing in it changed.
-    pub(crate) fn redacted(&self) -> Option<&[u8]> {
-        self.redacted.as_deref()
-    }
-
-    /// What its redaction found.
-    pub(crate) fn found(&self) -> &FoundRecord {
-        &self.found
     }
 }
