@@ -157,6 +157,9 @@ fn table(t: &[u8; 16]) -> __m256i {
 mod tests {
     use super::*;
 
+    /// The AVX2 and the portable masks at `i`; `None` on a processor without AVX2,
+    /// where these tests have nothing to compare (`byte_masks`' own tests hold the
+    /// portable masks to the byte-by-byte reference everywhere).
     fn both(t: &[u8], i: usize) -> Option<(ByteMasks, ByteMasks)> {
         if !available() {
             return None;
